@@ -44,6 +44,10 @@ export interface TransformerContext {
   idleTtlMs: number;
   /** Called with the number of entries evicted, for metrics. */
   onEvict?: (count: number) => void;
+  /** Id for samples a transformer creates (Ceilometer: a fresh UUID). */
+  newId: () => string;
+  /** `source` of samples a transformer creates (option `sample_source`, default `openstack`). */
+  sampleSource: string;
 }
 
 export interface TransformerSpec {

@@ -1,0 +1,34 @@
+import type { ConfigIssue } from '../errors.js';
+import type { Clock } from '../model/clock.js';
+import type { Event } from '../model/event.js';
+import type { Sample } from '../model/sample.js';
+import type { Logger } from '../observability/logger.js';
+
+/**
+ * A destination for samples and/or events, chosen by URL scheme in pipeline.yaml.
+ * A rejected promise means the batch was not (fully) taken; `PublishError.retriable` says
+ * whether trying again can help.
+ */
+export interface Publisher {
+  /** The URL as configured, with credentials removed (safe to log). */
+  readonly target: string;
+  publishSamples(samples: readonly Sample[]): Promise<void>;
+  publishEvents(events: readonly Event[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface PublisherContext {
+  /** `[publisher] telemetry_secret`; empty disables signing. */
+  telemetrySecret: string;
+  logger: Logger;
+  clock: Clock;
+  /** Relative file paths in publisher URLs resolve against this directory. */
+  baseDir: string;
+}
+
+export interface PublisherSpec {
+  scheme: string;
+  /** Problems with the URL (unknown options, bad values); `path` is left empty. */
+  validate(url: URL): Omit<ConfigIssue, 'file' | 'line' | 'path'>[];
+  create(url: URL, context: PublisherContext): Publisher;
+}
