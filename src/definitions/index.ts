@@ -1,0 +1,15 @@
+export type { Conversion } from './converter.js';
+export { NotificationConverter } from './converter.js';
+export type { EventConversion, EventConverterOptions, EventDefinition } from './events.js';
+export { compileEventDefinition, EventConverter } from './events.js';
+export type { Field, FieldIssue } from './field.js';
+export { compileField } from './field.js';
+export { loadEventDefinitions, loadMeterDefinitions } from './load.js';
+export type { DefinitionFailure, DroppedSample, MeterConversion, MeterConverterOptions } from './meter-converter.js';
+export { derivedSampleId, MeterConverter } from './meter-converter.js';
+export type { MeterDefinition } from './meters.js';
+export { compileMeterDefinition, matchesEventType } from './meters.js';
+export type { Notification, NotificationMessage, Priority } from './notification.js';
+export { decodeNotification, decodeNotificationText, isNotificationLike, PRIORITIES } from './notification.js';
+export { pluginRegistry, pySplit } from './plugins.js';
+export { compileGlob, compilePythonMatch } from './python-regex.js';

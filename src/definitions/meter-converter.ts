@@ -1,0 +1,244 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { compileJsonPath } from './jsonpath/index.js';
+import type { JsonPath } from './jsonpath/index.js';
+import type { Field } from './field.js';
+import { matchesEventType } from './meters.js';
+import type { MeterDefinition, MeterField } from './meters.js';
+import type { Notification, NotificationMessage } from './notification.js';
+import type { PluginContext } from './plugins.js';
+import { isPyDict, pyTruthy } from './values.js';
+import type { PyDict } from './values.js';
+import { coerceVolume, normalizeSampleTimestamp, pyStr, SAMPLE_TYPES } from '../model/index.js';
+import type { PyJson, Sample, SampleType } from '../model/index.js';
+
+/** Options of the sample side of the conversion (Ceilometer `[DEFAULT]` names). */
+export interface MeterConverterOptions {
+  /** `sample_source`, default `openstack`. */
+  sampleSource?: string;
+  /** `reserved_metadata_namespace`, default `['metering.']`. */
+  reservedMetadataNamespace?: readonly string[];
+  /** `reserved_metadata_keys`, default none. */
+  reservedMetadataKeys?: readonly string[];
+  /** `reserved_metadata_length`, default 256. */
+  reservedMetadataLength?: number;
+}
+
+/** Why a sample a definition produced was not published. */
+export interface DroppedSample {
+  definition: string;
+  reason: 'volume is None' | 'volume is not a number' | 'invalid sample';
+  detail: string;
+}
+
+/** A definition that could not be evaluated for this notification (its samples are lost, others kept). */
+export interface DefinitionFailure {
+  definition: string;
+  message: string;
+}
+
+export interface MeterConversion {
+  samples: Sample[];
+  /** The definition each sample came from, by index. */
+  sampleDefinitions: string[];
+  dropped: DroppedSample[];
+  failures: DefinitionFailure[];
+  warnings: string[];
+}
+
+/** Namespace for sample ids derived from the notification (UUID v5 over `message_id/definition/n`). */
+const SAMPLE_ID_NAMESPACE = Buffer.from('6f0c3d1e8a4b4e9c9f1b2a7d5c3e8f10', 'hex');
+
+/**
+ * Deterministic sample id: redelivering a notification yields the same ids, so replays can be
+ * recognised downstream (Ceilometer minted a fresh uuid1 every time).
+ */
+export function derivedSampleId(messageId: string, definition: string, index: number): string {
+  const hash = createHash('sha1').update(SAMPLE_ID_NAMESPACE).update(`${messageId}/${definition}/${index}`).digest();
+  hash[6] = ((hash[6] ?? 0) & 0x0f) | 0x50;
+  hash[8] = ((hash[8] ?? 0) & 0x3f) | 0x80;
+  const h = hash.subarray(0, 16).toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** Fallbacks used when a definition gives no user/project (these resolve, unlike Ceilometer 19's). */
+const FALLBACK_USER = compileJsonPath('ctxt.user_id|ctxt.user');
+const FALLBACK_PROJECT = compileJsonPath('ctxt.project_id|ctxt.tenant_id|ctxt.tenant');
+
+function firstOf(path: JsonPath, message: PyJson): PyJson {
+  for (const m of path.find(message)) if (m.value !== null) return m.value;
+  return null;
+}
+
+type Values = { [K in MeterField]?: PyJson } & { metadata: { [key: string]: PyJson } };
+
+export class MeterConverter {
+  private readonly source: string;
+  private readonly namespaces: readonly string[];
+  private readonly reservedKeys: readonly string[];
+  private readonly reservedLength: number;
+
+  constructor(
+    readonly definitions: readonly MeterDefinition[],
+    options: MeterConverterOptions = {},
+  ) {
+    this.source = options.sampleSource ?? 'openstack';
+    this.namespaces = options.reservedMetadataNamespace ?? ['metering.'];
+    this.reservedKeys = options.reservedMetadataKeys ?? [];
+    this.reservedLength = options.reservedMetadataLength ?? 256;
+  }
+
+  /** Definitions whose event_type matches, in evaluation order. */
+  matching(eventType: string): MeterDefinition[] {
+    return this.definitions.filter((d) => matchesEventType(d, eventType));
+  }
+
+  convert(notification: Notification): MeterConversion {
+    const out: MeterConversion = { samples: [], sampleDefinitions: [], dropped: [], failures: [], warnings: [] };
+    const context: PluginContext = { warn: (m) => out.warnings.push(m) };
+    const message = notification.message;
+    for (const definition of this.definitions) {
+      if (!matchesEventType(definition, message.event_type)) continue;
+      try {
+        const rows = this.evaluate(definition, message, context);
+        rows.forEach((row, i) => this.emit(definition, message, row, i, out));
+      } catch (err) {
+        out.failures.push({ definition: definition.name, message: (err as Error).message });
+      }
+    }
+    return out;
+  }
+
+  private baseValues(definition: MeterDefinition, message: NotificationMessage, context: PluginContext): Values {
+    const msg = message as unknown as PyJson;
+    const metadata: { [key: string]: PyJson } = {};
+    for (const [name, field] of definition.metadata) {
+      const value = field.first(msg, context);
+      if (pyTruthy(value)) metadata[name] = value;
+    }
+    if (definition.userMetadata) {
+      const meta = definition.userMetadata.first(msg, context);
+      if (pyTruthy(meta)) this.addUserMetadata(meta, metadata);
+    }
+    return {
+      name: definition.literalName,
+      type: definition.literalType,
+      unit: null,
+      user_id: firstOf(FALLBACK_USER, msg),
+      project_id: firstOf(FALLBACK_PROJECT, msg),
+      metadata,
+    };
+  }
+
+  private evaluate(definition: MeterDefinition, message: NotificationMessage, context: PluginContext): Values[] {
+    const msg = message as unknown as PyJson;
+    const base = this.baseValues(definition, message, context);
+    if (definition.lookup.size === 0) {
+      for (const [key, field] of definition.fields) {
+        const value = field.first(msg, context);
+        if (value !== null) base[key] = value;
+      }
+      return [base];
+    }
+    return this.evaluateLookup(definition, msg, base, context);
+  }
+
+  /** `lookup`: every attribute yields a list; lists of length N are zipped, length 1 broadcast. */
+  private evaluateLookup(definition: MeterDefinition, msg: PyJson, base: Values, context: PluginContext): Values[] {
+    const lists = new Map<MeterField, PyJson[]>();
+    for (const key of ['name', 'type', 'unit', 'user_id', 'project_id'] as const) lists.set(key, [base[key] ?? null]);
+    for (const [key, field] of definition.fields) {
+      const values = field.all(msg, context);
+      if (key === 'name' || definition.lookup.has(key) || values.length > 0) lists.set(key, values);
+    }
+    const n = lists.get('name')?.length ?? 0;
+    if (n === 0) return [];
+    for (const [key, values] of lists) {
+      if (values.length === n) continue;
+      if (values.length === 1 && !definition.lookup.has(key)) {
+        lists.set(key, new Array<PyJson>(n).fill(values[0] ?? null));
+        continue;
+      }
+      context.warn(`Only ${values.length} fetched meters contain "${key}" field instead of ${n}.`);
+      return [];
+    }
+    const rows: Values[] = [];
+    for (let i = 0; i < n; i++) {
+      const row: Values = { metadata: base.metadata };
+      for (const [key, values] of lists) row[key] = values[i] ?? null;
+      rows.push(row);
+    }
+    return rows;
+  }
+
+  private addUserMetadata(meta: PyJson, metadata: { [key: string]: PyJson }): void {
+    if (!isPyDict(meta)) return;
+    const user: { [key: string]: PyJson } = {};
+    for (const [key, value] of Object.entries(meta)) {
+      const ns = this.namespaces.find((p) => key.startsWith(p));
+      let name: string | null = null;
+      if (ns !== undefined) name = key.slice(ns.length).replace(/\./g, '_');
+      else if (this.reservedKeys.includes(key)) name = key.replace(/\./g, '_');
+      if (name === null || name in metadata || name in user) continue;
+      user[name] = typeof value === 'string' ? value.slice(0, this.reservedLength) : value;
+    }
+    if (Object.keys(user).length > 0) metadata.user_metadata = user;
+  }
+
+  private emit(definition: MeterDefinition, message: NotificationMessage, row: Values, i: number, out: MeterConversion): void {
+    const volume = coerceVolume(row.volume ?? null);
+    const name = row.name;
+    if (!volume.ok) {
+      out.dropped.push({ definition: definition.name, reason: volume.reason, detail: `${String(name)}: ${volume.detail}` });
+      return;
+    }
+    const problem = invalidAttribute(row);
+    if (problem) {
+      out.dropped.push({ definition: definition.name, reason: 'invalid sample', detail: problem });
+      return;
+    }
+    const timestamp = row.timestamp ?? message.metadata.timestamp;
+    if (typeof timestamp !== 'string') throw new Error(`sample timestamp must be a string, got ${pyStr(timestamp ?? null)}`);
+    const messageId = message.metadata.message_id;
+    out.samples.push({
+      name: row.name as string,
+      type: row.type as SampleType,
+      unit: textOf(row.unit ?? null) as string,
+      volume: volume.volume,
+      user_id: textOf(row.user_id ?? null),
+      project_id: textOf(row.project_id ?? null),
+      resource_id: textOf(row.resource_id ?? null),
+      timestamp: normalizeSampleTimestamp(timestamp),
+      resource_metadata: Object.keys(row.metadata).length > 0 ? { ...row.metadata } : payloadMetadata(message),
+      source: this.source,
+      id: messageId ? derivedSampleId(messageId, definition.name, out.samples.length) : randomUUID(),
+      monotonic_time: null,
+    });
+    out.sampleDefinitions.push(definition.name);
+  }
+}
+
+/** Ids are strings; a number or boolean id is rendered as Python would print it. */
+function textOf(value: PyJson): string | null {
+  if (value === null) return null;
+  return typeof value === 'string' ? value : pyStr(value);
+}
+
+function invalidAttribute(row: Values): string | null {
+  if (typeof row.name !== 'string' || row.name === '') return `name did not evaluate to a string (${pyStr(row.name ?? null)})`;
+  if (!(SAMPLE_TYPES as readonly unknown[]).includes(row.type)) return `${row.name}: invalid type ${pyStr(row.type ?? null)}`;
+  if (typeof row.unit !== 'string') return `${row.name}: unit did not evaluate to a string`;
+  for (const key of ['user_id', 'project_id', 'resource_id'] as const) {
+    const v = row[key] ?? null;
+    if (Array.isArray(v) || isPyDict(v)) return `${row.name}: ${key} must be a string, got ${pyStr(v)}`;
+  }
+  return null;
+}
+
+/** Without configured metadata a sample describes its resource with the whole payload. */
+function payloadMetadata(message: NotificationMessage): { [key: string]: PyJson } {
+  const payload = message.payload;
+  const base: PyDict = isPyDict(payload) ? { ...payload } : {};
+  base.event_type = message.event_type;
+  base.host = message.publisher_id;
+  return base;
+}

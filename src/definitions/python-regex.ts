@@ -1,0 +1,33 @@
+/**
+ * Ceilometer 19 matches meter `event_type` patterns with Python's `re.match`: anchored at the
+ * start only. Translate the few Python-only spellings to JavaScript.
+ */
+export function compilePythonMatch(pattern: string): RegExp {
+  const js = pattern
+    .replace(/\(\?P<([A-Za-z_][A-Za-z0-9_]*)>/g, '(?<$1>')
+    .replace(/\(\?P=([A-Za-z_][A-Za-z0-9_]*)\)/g, '\\k<$1>')
+    .replace(/\\Z/g, '$');
+  return new RegExp(`^(?:${js})`);
+}
+
+/** Shell-glob match with Python `fnmatch` semantics (`*`, `?`, `[seq]`, `[!seq]`, whole string). */
+export function compileGlob(pattern: string): RegExp {
+  let out = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i] as string;
+    if (c === '*') out += '.*';
+    else if (c === '?') out += '.';
+    else if (c === '[') {
+      const end = pattern.indexOf(']', i + 2);
+      if (end < 0) {
+        out += '\\[';
+        continue;
+      }
+      let body = pattern.slice(i + 1, end);
+      if (body.startsWith('!')) body = `^${body.slice(1)}`;
+      out += `[${body.replace(/\\/g, '\\\\')}]`;
+      i = end;
+    } else out += c.replace(/[.+^${}()|\\/]/g, '\\$&');
+  }
+  return new RegExp(`^(?:${out})$`, 's');
+}

@@ -1,0 +1,337 @@
+/**
+ * JSON as Python's `json` module reads and writes it. `JSON.parse` turns `80.0` into `80` and
+ * rounds integers above 2^53, and both change the signed `str()` of a value; `JSON.stringify`
+ * differs from `json.dumps` in separators, escaping and float formatting.
+ */
+import { PyFloat } from './py-float.js';
+import { floatRepr, intStr } from './py-str.js';
+import type { PyJson } from './sample.js';
+
+/** Integers with at most this many characters (sign included) are always safe in a double. */
+const SAFE_INT_CHARS = 15;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * Lossless `json.loads`: integers beyond ±2^53 become `bigint`, integral numbers written with a
+ * fraction or exponent become `PyFloat`, `NaN`/`Infinity`/`-Infinity` are accepted as Python does.
+ * Throws SyntaxError on invalid JSON.
+ */
+export function parsePyJson(text: string): PyJson {
+  if (!needsLosslessParse(text)) return JSON.parse(text) as PyJson;
+  return new LosslessParser(text).document();
+}
+
+/**
+ * Cheap pre-scan: true when a number token outside strings has a `.`/`e`/`E` or 16+ digits, or a
+ * `NaN`/`Infinity` literal appears. Strings are skipped with indexOf, so typical notifications
+ * (numbers are small ints, the rest is text) stay on the native parser.
+ */
+function needsLosslessParse(text: string): boolean {
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      i = stringEnd(text, i + 1);
+    } else if (c >= 0x30 && c <= 0x39) {
+      const start = i;
+      while (++i < n && isDigit(text.charCodeAt(i)));
+      const next = text.charCodeAt(i);
+      if (i - start > SAFE_INT_CHARS || next === 0x2e || next === 0x65 || next === 0x45) return true;
+    } else if (c === 0x2e || c === 0x4e || c === 0x49) {
+      return true; // '.', 'N'aN, 'I'nfinity: let the full parser decide (or throw)
+    } else {
+      i++;
+    }
+  }
+  return false;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/** Index just after the closing quote of a string whose content starts at `i` (or text end). */
+function stringEnd(text: string, i: number): number {
+  for (;;) {
+    const q = text.indexOf('"', i);
+    if (q < 0) return text.length;
+    let b = q - 1;
+    while (text.charCodeAt(b) === 0x5c) b--;
+    if ((q - 1 - b) % 2 === 0) return q + 1;
+    i = q + 1;
+  }
+}
+
+class LosslessParser {
+  private pos = 0;
+
+  constructor(private readonly text: string) {}
+
+  document(): PyJson {
+    const value = this.value();
+    this.skipSpace();
+    if (this.pos < this.text.length) this.fail('Extra data');
+    return value;
+  }
+
+  private fail(what: string): never {
+    throw new SyntaxError(`${what} in JSON at position ${this.pos}`);
+  }
+
+  private skipSpace(): void {
+    const t = this.text;
+    for (;;) {
+      const c = t.charCodeAt(this.pos);
+      if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return;
+      this.pos++;
+    }
+  }
+
+  private value(): PyJson {
+    this.skipSpace();
+    const c = this.text.charCodeAt(this.pos);
+    if (c === 0x22) return this.string();
+    if (c === 0x7b) return this.object();
+    if (c === 0x5b) return this.array();
+    if (c === 0x2d || isDigit(c)) return this.number();
+    if (this.literal('true')) return true;
+    if (this.literal('false')) return false;
+    if (this.literal('null')) return null;
+    if (this.literal('NaN')) return Number.NaN;
+    if (this.literal('Infinity')) return Number.POSITIVE_INFINITY;
+    return this.fail('Unexpected token');
+  }
+
+  private literal(word: string): boolean {
+    if (!this.text.startsWith(word, this.pos)) return false;
+    this.pos += word.length;
+    return true;
+  }
+
+  private object(): { [key: string]: PyJson } {
+    const obj: { [key: string]: PyJson } = {};
+    this.pos++;
+    this.skipSpace();
+    if (this.text.charCodeAt(this.pos) === 0x7d) {
+      this.pos++;
+      return obj;
+    }
+    for (;;) {
+      this.skipSpace();
+      if (this.text.charCodeAt(this.pos) !== 0x22) this.fail('Expected property name');
+      const key = this.string();
+      this.skipSpace();
+      if (this.text.charCodeAt(this.pos++) !== 0x3a) this.fail("Expected ':'");
+      const value = this.value();
+      // Plain assignment of '__proto__' would replace the prototype instead of adding a key.
+      if (key === '__proto__')
+        Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+      else obj[key] = value;
+      if (this.endOfContainer(0x7d)) return obj;
+    }
+  }
+
+  private array(): PyJson[] {
+    const arr: PyJson[] = [];
+    this.pos++;
+    this.skipSpace();
+    if (this.text.charCodeAt(this.pos) === 0x5d) {
+      this.pos++;
+      return arr;
+    }
+    for (;;) {
+      arr.push(this.value());
+      if (this.endOfContainer(0x5d)) return arr;
+    }
+  }
+
+  /** After an item: true at the closing bracket, false after a comma. */
+  private endOfContainer(close: number): boolean {
+    this.skipSpace();
+    const c = this.text.charCodeAt(this.pos++);
+    if (c === close) return true;
+    if (c !== 0x2c) this.fail(`Expected ',' or '${String.fromCharCode(close)}'`);
+    return false;
+  }
+
+  private string(): string {
+    const t = this.text;
+    const start = this.pos;
+    for (let i = start + 1; i < t.length; i++) {
+      const c = t.charCodeAt(i);
+      if (c === 0x22) {
+        this.pos = i + 1;
+        return t.slice(start + 1, i);
+      }
+      if (c === 0x5c || c < 0x20) break;
+    }
+    // Escapes or control characters: the native parser decodes and validates the token.
+    this.pos = stringEnd(t, start + 1);
+    return JSON.parse(t.slice(start, this.pos)) as string;
+  }
+
+  private number(): PyJson {
+    const t = this.text;
+    const start = this.pos;
+    let i = start;
+    if (t.charCodeAt(i) === 0x2d) {
+      if (t.startsWith('Infinity', i + 1)) {
+        this.pos = i + 9;
+        return Number.NEGATIVE_INFINITY;
+      }
+      i++;
+    }
+    if (t.charCodeAt(i) === 0x30) i++;
+    else i = this.digits(i);
+    let isFloat = false;
+    if (t.charCodeAt(i) === 0x2e) {
+      isFloat = true;
+      i = this.digits(i + 1);
+    }
+    const e = t.charCodeAt(i);
+    if (e === 0x65 || e === 0x45) {
+      isFloat = true;
+      const sign = t.charCodeAt(i + 1);
+      i = this.digits(sign === 0x2b || sign === 0x2d ? i + 2 : i + 1);
+    }
+    this.pos = i;
+    const token = t.slice(start, i);
+    if (isFloat) {
+      const v = Number(token);
+      return Number.isInteger(v) ? new PyFloat(v) : v;
+    }
+    if (token.length <= SAFE_INT_CHARS) return Number(token);
+    const big = BigInt(token);
+    return big <= MAX_SAFE && big >= -MAX_SAFE ? Number(big) : big;
+  }
+
+  /** Index after a run of at least one digit starting at `i`. */
+  private digits(i: number): number {
+    if (!isDigit(this.text.charCodeAt(i))) {
+      this.pos = i;
+      this.fail('Expected digit');
+    }
+    while (isDigit(this.text.charCodeAt(++i)));
+    return i;
+  }
+}
+
+/** Strings needing no escape under `ensure_ascii`: printable ASCII without `"` and `\`. */
+const PLAIN_JSON_STRING = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+const SHORT_ESCAPES = new Map<number, string>([
+  [0x22, '\\"'],
+  [0x5c, '\\\\'],
+  [0x0a, '\\n'],
+  [0x0d, '\\r'],
+  [0x09, '\\t'],
+  [0x08, '\\b'],
+  [0x0c, '\\f'],
+]);
+
+function escapeUnit(c: number): string {
+  return SHORT_ESCAPES.get(c) ?? `\\u${c.toString(16).padStart(4, '0')}`;
+}
+
+/** Options of dumpsPyJson. */
+export interface DumpsOptions {
+  /** `separators=(',', ':')` instead of Python's default `(', ', ': ')`. Default false. */
+  compact?: boolean;
+  /** Python's `ensure_ascii`: escape every non-ASCII character as `\uXXXX`. Default true. */
+  ensureAscii?: boolean;
+}
+
+interface DumpStyle {
+  itemSep: string;
+  keySep: string;
+  str: (s: string) => string;
+}
+
+const STYLES: DumpStyle[] = [
+  { itemSep: ', ', keySep: ': ', str: asciiString },
+  { itemSep: ',', keySep: ':', str: asciiString },
+  { itemSep: ', ', keySep: ': ', str: unicodeString },
+  { itemSep: ',', keySep: ':', str: unicodeString },
+];
+
+/**
+ * Python `json.dumps(value)` (ensure_ascii, allow_nan, insertion key order). Object properties
+ * whose value is `undefined` are left out.
+ */
+export function dumpsPyJson(value: unknown, options?: DumpsOptions): string {
+  const index = (options?.compact === true ? 1 : 0) + (options?.ensureAscii === false ? 2 : 0);
+  return dump(value, STYLES[index] as DumpStyle);
+}
+
+function dump(value: unknown, style: DumpStyle): string {
+  switch (typeof value) {
+    case 'string':
+      return style.str(value);
+    case 'number':
+      return Number.isInteger(value) ? intStr(value) : jsonFloat(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'bigint':
+      return value.toString();
+    case 'object':
+      if (value === null) return 'null';
+      if (value instanceof PyFloat) return jsonFloat(value.value);
+      return Array.isArray(value) ? dumpArray(value, style) : dumpObject(value, style);
+    default:
+      throw new TypeError(`Object of type ${typeof value} is not JSON serializable`);
+  }
+}
+
+function dumpArray(arr: readonly unknown[], style: DumpStyle): string {
+  let out = '[';
+  for (let i = 0; i < arr.length; i++) {
+    const item = arr[i];
+    out += (i > 0 ? style.itemSep : '') + (item === undefined ? 'null' : dump(item, style));
+  }
+  return `${out}]`;
+}
+
+function dumpObject(obj: object, style: DumpStyle): string {
+  let out = '{';
+  let first = true;
+  for (const key in obj) {
+    if (!Object.hasOwn(obj, key)) continue;
+    const item = (obj as Record<string, unknown>)[key];
+    if (item === undefined) continue;
+    out += (first ? '' : style.itemSep) + style.str(key) + style.keySep + dump(item, style);
+    first = false;
+  }
+  return `${out}}`;
+}
+
+function jsonFloat(x: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (x === Number.POSITIVE_INFINITY) return 'Infinity';
+  if (x === Number.NEGATIVE_INFINITY) return '-Infinity';
+  return floatRepr(x);
+}
+
+/** `json.dumps` of a str with ensure_ascii: every UTF-16 unit outside printable ASCII as `\uXXXX`. */
+function asciiString(s: string): string {
+  if (PLAIN_JSON_STRING.test(s)) return `"${s}"`;
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c) out += s[i];
+    else out += escapeUnit(c);
+  }
+  return `${out}"`;
+}
+
+/** Python's `ensure_ascii=False`: only `"`, `\\` and control characters are escaped. */
+function unicodeString(s: string): string {
+  let out = '"';
+  let from = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x20 && c !== 0x22 && c !== 0x5c) continue;
+    out += s.slice(from, i) + escapeUnit(c);
+    from = i + 1;
+  }
+  return `${out}${s.slice(from)}"`;
+}

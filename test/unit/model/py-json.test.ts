@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import t from 'tap';
+import { PyFloat } from '../../../src/model/py-float.js';
+import { dumpsPyJson, parsePyJson } from '../../../src/model/py-json.js';
+import type { PyJson } from '../../../src/model/sample.js';
+
+const fixture = (path: string): string =>
+  readFileSync(new URL(`../../../../shared/fixtures/${path}`, import.meta.url), 'utf8');
+const lines = (path: string): string[] =>
+  fixture(path)
+    .split('\n')
+    .filter((line) => line !== '');
+
+t.test('file publisher lines (Python json.dumps) round-trip byte for byte', async (t) => {
+  const all = lines('wire/file-publisher-lines.jsonl');
+  t.ok(all.length > 0);
+  for (const line of all) t.equal(dumpsPyJson(parsePyJson(line)), line);
+});
+
+t.test('golden files (ensure_ascii=False) round-trip byte for byte', async (t) => {
+  for (const file of ['golden/expected.jsonl', 'golden/corpus.jsonl']) {
+    const all = lines(file);
+    let same = 0;
+    for (const line of all) if (dumpsPyJson(parsePyJson(line), { ensureAscii: false }) === line) same++;
+    t.equal(same, all.length, file);
+  }
+});
+
+t.test('captured AMQP bodies and their inner oslo.message round-trip', async (t) => {
+  for (const file of ['wire/notifications-info.json', 'wire/metering-sample.json']) {
+    for (const { body_raw: body } of JSON.parse(fixture(file)) as { body_raw: string }[]) {
+      const envelope = parsePyJson(body) as { [key: string]: PyJson };
+      t.equal(dumpsPyJson(envelope), body);
+      const inner = envelope['oslo.message'] as string;
+      t.equal(dumpsPyJson(parsePyJson(inner)), inner, 'inner message (ensure_ascii, surrogate pairs)');
+    }
+  }
+});
+
+t.test('numbers keep their Python type', async (t) => {
+  t.same(parsePyJson('[1, 1.0, 2.5, 1e16, 1E2, -0.0, 0]'), [
+    1,
+    new PyFloat(1),
+    2.5,
+    new PyFloat(1e16),
+    new PyFloat(100),
+    new PyFloat(-0),
+    0,
+  ]);
+  t.ok(parsePyJson('-0.0') instanceof PyFloat);
+  t.equal(parsePyJson('18446744073709551617'), 18446744073709551617n);
+  t.equal(parsePyJson('-18446744073709551617'), -18446744073709551617n);
+  t.equal(parsePyJson('9007199254740991'), 9007199254740991, 'safe 16-digit ints stay numbers');
+  t.equal(parsePyJson('9007199254740992'), 9007199254740992n);
+  t.same(parsePyJson('{"a": [9007199254740993, 1.5e-7]}'), { a: [9007199254740993n, 1.5e-7] });
+  t.same(parsePyJson('[NaN, Infinity, -Infinity]'), [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]);
+  t.equal(parsePyJson('1e400'), Number.POSITIVE_INFINITY, 'Python reads an overflow as inf');
+});
+
+t.test('fast path and lossless path agree on everything else', async (t) => {
+  const docs = [
+    '{"s": "a.b 1.5e3 \\" NaN", "n": 12, "t": true, "f": false, "z": null, "l": [], "o": {}}',
+    '  [ "x\\\\", {"k\\u00e9": "\\ud83d\\udcbe"} ]  ',
+    '"plain"',
+    '{"__proto__": 1, "a": {"a": 2}}',
+    '{"dup": 1, "x": 0, "dup": 2}',
+  ];
+  for (const doc of docs) {
+    const fast = parsePyJson(doc);
+    const slow = parsePyJson(`[${doc}, 0.5]`) as PyJson[];
+    t.same(slow[0], fast, doc);
+    t.same(fast, JSON.parse(doc));
+  }
+  const proto = (parsePyJson('[{"__proto__": {"polluted": 1}}, 1.0]') as PyJson[])[0] as object;
+  t.equal(Object.getPrototypeOf(proto), Object.prototype, '__proto__ is a plain key');
+  t.same(Object.keys(proto), ['__proto__']);
+  t.equal(dumpsPyJson(proto), '{"__proto__": {"polluted": 1}}');
+});
+
+t.test('invalid JSON throws SyntaxError on both paths', async (t) => {
+  const bad = [
+    '',
+    '{',
+    '[1,]',
+    '{"a" 1}',
+    '01',
+    '1.',
+    '.5',
+    '1e',
+    '-',
+    'nan',
+    'tru',
+    '"open',
+    '"a\\x"',
+    '"\t"',
+    '[1] x',
+    '{"a": 1.0,}',
+    '[1.0 2]',
+  ];
+  for (const doc of bad) t.throws(() => parsePyJson(doc), SyntaxError, JSON.stringify(doc));
+});
+
+t.test('dumps formats like json.dumps', async (t) => {
+  const value = {
+    a: 1,
+    b: new PyFloat(25),
+    c: 2.5,
+    d: 1e-7,
+    e: new PyFloat(1e16),
+    f: 18446744073709551617n,
+    g: null,
+    h: [true, false],
+    i: 'é"\\\n\u007f💾',
+    skip: undefined,
+  };
+  t.equal(
+    dumpsPyJson(value),
+    '{"a": 1, "b": 25.0, "c": 2.5, "d": 1e-07, "e": 1e+16, "f": 18446744073709551617, "g": null, "h": [true, false], "i": "\\u00e9\\"\\\\\\n\\u007f\\ud83d\\udcbe"}',
+  );
+  t.equal(dumpsPyJson(value, { compact: true }).slice(0, 26), '{"a":1,"b":25.0,"c":2.5,"d');
+  t.equal(dumpsPyJson({ i: 'é"\u0001💾' }, { ensureAscii: false }), '{"i": "é\\"\\u0001💾"}');
+  t.equal(
+    dumpsPyJson([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, new PyFloat(-0)]),
+    '[NaN, Infinity, -Infinity, 0, -0.0]',
+  );
+  t.equal(dumpsPyJson([1e21, undefined]), '[1000000000000000000000, null]');
+  t.equal(dumpsPyJson({}), '{}');
+  t.equal(dumpsPyJson([]), '[]');
+  t.throws(() => dumpsPyJson(undefined), TypeError);
+  t.throws(() => dumpsPyJson({ f: () => 1 }), TypeError);
+});
