@@ -6,6 +6,8 @@ import type { AgentOptions, PipelineConfig } from '../config/index.js';
 import { loadEventDefinitions, loadMeterDefinitions } from '../definitions/index.js';
 import type { EventConverter, MeterConverter } from '../definitions/index.js';
 import type { ConfigIssue } from '../errors.js';
+import { fromEpochMicros, isoformat, systemClock } from '../model/index.js';
+import type { Clock } from '../model/index.js';
 import { publisherRegistry } from '../publishers/index.js';
 import { transformerRegistry } from '../transformers/index.js';
 
@@ -44,7 +46,7 @@ function pick(flag: string | undefined, configured: string, explicit: boolean, p
 }
 
 /** Read options and all four Ceilometer files, collecting every issue before anything starts. */
-export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env, clock: Clock = systemClock): LoadedConfig {
   const loadedOptions = loadAgentOptions({ ...(flags.configFile ? { file: resolve(flags.configFile) } : {}), env });
   const issues: ConfigIssue[] = [...loadedOptions.issues];
   const warnings: ConfigIssue[] = [];
@@ -68,7 +70,10 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
     issues.push(...sample.issues);
     warnings.push(...sample.warnings);
     if (sample.config) pipelines.sample = sample.config;
-    const meters = loadMeterDefinitions(files.meters, { sampleSource: options.DEFAULT.sample_source });
+    const meters = loadMeterDefinitions(files.meters, {
+      sampleSource: options.DEFAULT.sample_source,
+      now: () => isoformat(fromEpochMicros(clock.now() * 1000, 0)),
+    });
     issues.push(...meters.issues);
     if (meters.converter) result.meters = meters.converter;
   }
@@ -80,6 +85,7 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
     const events = loadEventDefinitions(files.eventDefinitions, {
       dropUnmatched: options.event.drop_unmatched_notifications,
       storeRaw: options.event.store_raw,
+      now: () => isoformat(fromEpochMicros(clock.now() * 1000, null)),
     });
     issues.push(...events.issues);
     if (events.converter) result.events = events.converter;

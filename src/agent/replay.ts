@@ -15,6 +15,8 @@ import { defaultTransformerContext } from '../transformers/index.js';
 
 export interface ReplayOptions {
   config: LoadedConfig;
+  /** The clock `now` of a batch sets; give the same one to `loadConfig`. */
+  clock: ManualClock;
   /** Write published samples here (one metering message per line) instead of the sinks' publishers. */
   output?: string;
   /** Same for events. */
@@ -63,13 +65,14 @@ export class Replayer {
     traitErrors: 0,
     publishErrors: 0,
   };
-  private readonly clock = new ManualClock(Date.now());
+  private readonly clock: ManualClock;
   private readonly manager: PipelineManager;
   private readonly converter: NotificationConverter | null;
   private readonly sampleSource: string;
 
   constructor(private readonly options: ReplayOptions) {
     const { config, logger } = options;
+    this.clock = options.clock;
     if (!config.options || config.issues.length > 0) throw new Error('replay needs a valid configuration');
     const secret = config.options.publisher.telemetry_secret;
     this.sampleSource = config.options.DEFAULT.sample_source;

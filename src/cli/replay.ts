@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { configFlags, FILE_FLAGS, FILE_FLAGS_HELP, parse, UsageError } from './args.js';
 import { loadConfig, Replayer } from '../agent/index.js';
 import { formatIssue } from '../errors.js';
+import { ManualClock } from '../model/index.js';
 import { createLogger } from '../observability/logger.js';
 
 export const REPLAY_HELP = `Usage: meterflow replay [file flags] --input FILE|- [--output FILE] [--events-output FILE]
@@ -32,13 +33,15 @@ export async function replayCommand(argv: string[], io: { out: (s: string) => vo
     return 0;
   }
   if (typeof values.input !== 'string') throw new UsageError('--input FILE|- is required');
-  const config = loadConfig(configFlags(values));
+  const clock = new ManualClock(Date.now());
+  const config = loadConfig(configFlags(values), process.env, clock);
   if (config.issues.length > 0) {
     for (const issue of config.issues) io.err(formatIssue(issue));
     return 1;
   }
   const replayer = new Replayer({
     config,
+    clock,
     ...(typeof values.output === 'string' ? { output: values.output } : {}),
     ...(typeof values['events-output'] === 'string' ? { eventsOutput: values['events-output'] } : {}),
     logger: createLogger({ level: process.env.METERFLOW_LOG_LEVEL ?? 'error' }),

@@ -52,7 +52,8 @@ function resolveTarget(variable: string): { section: SectionName; option: string
   }
   const options = sectionOptions(section);
   const option = options.find((name) => name.toLowerCase() === optionPart.toLowerCase());
-  if (option === undefined) return { error: `unknown option '${optionPart}' in ${section} (known: ${options.join(', ')})` };
+  if (option === undefined)
+    return { error: `unknown option '${optionPart}' in ${section} (known: ${options.join(', ')})` };
   return { section, option };
 }
 

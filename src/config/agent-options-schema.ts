@@ -12,8 +12,21 @@ const PRIORITIES = ['audit', 'critical', 'debug', 'error', 'info', 'sample', 'wa
 
 /** `[notification] notification_control_exchanges` default: the 15 exchanges Ceilometer 19 binds. */
 export const DEFAULT_CONTROL_EXCHANGES: readonly string[] = [
-  'nova', 'glance', 'neutron', 'cinder', 'heat', 'keystone', 'sahara', 'trove',
-  'zaqar', 'swift', 'ceilometer', 'magnum', 'dns', 'ironic', 'aodh',
+  'nova',
+  'glance',
+  'neutron',
+  'cinder',
+  'heat',
+  'keystone',
+  'sahara',
+  'trove',
+  'zaqar',
+  'swift',
+  'ceilometer',
+  'magnum',
+  'dns',
+  'ironic',
+  'aodh',
 ];
 
 const nonEmpty = () => z.string().min(1);

@@ -92,7 +92,9 @@ function resolveFiles(options: AgentOptions, baseDir: string): AgentOptions {
   for (const [section, option] of FILE_OPTIONS) {
     const group = out[section] as Record<string, unknown>;
     const value = group[option];
-    group[option] = Array.isArray(value) ? value.map((p: string) => resolve(baseDir, p)) : resolve(baseDir, String(value));
+    group[option] = Array.isArray(value)
+      ? value.map((p: string) => resolve(baseDir, p))
+      : resolve(baseDir, String(value));
   }
   return out;
 }

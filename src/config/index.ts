@@ -19,7 +19,12 @@ export type {
 } from './pipeline-types.js';
 export { loadPipelineFile, pipelineName } from './pipeline-file.js';
 
-export type { DefinitionLoadResult, RawDefinition, RawEventDefinition, RawMeterDefinition } from './definition-files.js';
+export type {
+  DefinitionLoadResult,
+  RawDefinition,
+  RawEventDefinition,
+  RawMeterDefinition,
+} from './definition-files.js';
 export { loadEventDefinitionsFile, loadMeterDefinitionFiles } from './definition-files.js';
 
 export type { AgentOptions } from './agent-options-schema.js';

@@ -57,8 +57,17 @@ function checkPublisher(
     return undefined;
   }
   const before = issues.size;
-  for (const problem of spec.validate(parsed)) issues.add(path, problem.message);
+  for (const problem of validateUrl(spec, parsed)) issues.add(path, problem.message);
   return issues.size > before ? undefined : { url, line: issues.locateLine(path) };
+}
+
+function validateUrl(spec: PublisherSpec, url: URL): { message: string }[] {
+  try {
+    return spec.validate(url);
+  } catch (err) {
+    // A validator bug must still end as a located config error, not a crash at startup.
+    return [{ message: `cannot validate URL: ${err instanceof Error ? err.message : String(err)}` }];
+  }
 }
 
 function parseUrl(text: string): URL | undefined {
@@ -68,4 +77,3 @@ function parseUrl(text: string): URL | undefined {
     return undefined;
   }
 }
-

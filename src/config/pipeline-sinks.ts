@@ -122,7 +122,12 @@ function checkParameters(issues: IssueList, value: unknown, path: readonly PathS
 }
 
 /** The spec's issues carry paths relative to `parameters`; anchor them in this file. */
-function runSpecValidation(issues: IssueList, spec: TransformerSpec, parameters: Mapping, path: readonly PathSegment[]) {
+function runSpecValidation(
+  issues: IssueList,
+  spec: TransformerSpec,
+  parameters: Mapping,
+  path: readonly PathSegment[],
+) {
   const base = [...path, 'parameters'];
   let found: ReturnType<TransformerSpec['validate']>;
   try {

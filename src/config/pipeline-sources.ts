@@ -70,7 +70,11 @@ function checkSource(
 }
 
 /** Shared by sources and sinks: `Required field name not specified` when absent. */
-export function checkName(issues: IssueList, raw: Record<string, unknown>, path: readonly PathSegment[]) {
+export function checkName(
+  issues: IssueList,
+  raw: Record<string, unknown>,
+  path: readonly PathSegment[],
+): string | undefined {
   if (!('name' in raw)) {
     issues.add(path, 'Required field name not specified');
     return undefined;
@@ -110,7 +114,12 @@ function checkPatterns(
  * "included". As in Ceilometer, only the bare `*` conflicts with included names, so
  * `['cpu', 'disk.*']` and `['a', '*.bytes']` stay valid.
  */
-function checkClassification(issues: IssueList, patterns: readonly string[], path: readonly PathSegment[], key: string) {
+function checkClassification(
+  issues: IssueList,
+  patterns: readonly string[],
+  path: readonly PathSegment[],
+  key: string,
+) {
   const included = patterns.some((p) => !p.startsWith('!') && !p.startsWith('*'));
   const excluded = patterns.some((p) => p.startsWith('!'));
   if (included && excluded) issues.add(path, `Both included and excluded ${key} specified`);
@@ -147,6 +156,8 @@ function stringList(issues: IssueList, value: unknown, path: readonly PathSegmen
     return undefined;
   }
   const before = issues.size;
-  value.forEach((item, index) => requireString(issues, item, [...path, index]));
+  value.forEach((item, index) => {
+    requireString(issues, item, [...path, index]);
+  });
   return issues.size > before ? undefined : (value as string[]);
 }

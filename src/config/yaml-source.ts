@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { type Document, LineCounter, parseDocument, type ScalarTag, type Tags, visit } from 'yaml';
 import type { ConfigIssue } from '../errors.js';
 import { locateInDocument, type PathSegment } from './yaml-locate.js';
+import { pyYamlToJs } from './yaml-pyjs.js';
 
 export type { PathSegment } from './yaml-locate.js';
 
@@ -59,7 +60,7 @@ export function parseYamlText(file: string, text: string, options: LoadYamlOptio
   const locate = (path: readonly PathSegment[]) => locateInDocument(doc, lineCounter, path);
   try {
     // Last line of defence (alias count limit); the known failures were reported above.
-    return { value: doc.toJS({ maxAliasCount: 10_000 }) ?? null, locate, issues };
+    return { value: version === '1.1' ? pyYamlToJs(doc) : (doc.toJS({ maxAliasCount: 10_000 }) ?? null), locate, issues };
   } catch (err) {
     return failed([{ file, line: 0, path: '', message: errorText(err) }]);
   }

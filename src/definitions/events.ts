@@ -6,7 +6,7 @@ import type { PluginContext } from './plugins.js';
 import { compileGlob } from './python-regex.js';
 import { convertTrait } from './trait-types.js';
 import type { Event, PyJson, Trait, TraitTypeName } from '../model/index.js';
-import { normalizeNaiveUtc, TraitType } from '../model/index.js';
+import { fromEpochMicros, isoformat, normalizeNaiveUtc, TraitType } from '../model/index.js';
 
 const TRAIT_TYPES: readonly TraitTypeName[] = ['text', 'int', 'float', 'datetime'];
 
@@ -108,7 +108,7 @@ export interface EventConverterOptions {
   dropUnmatched?: boolean;
   /** `[event] store_raw`: priorities whose whole notification is kept in `raw`. */
   storeRaw?: readonly string[];
-  /** Used for `generated` when the notification carries no timestamp. */
+  /** `generated` (naive UTC ISO 8601) when the notification carries no usable timestamp. Default: system clock. */
   now?: () => string;
 }
 
@@ -132,7 +132,7 @@ export class EventConverter {
       this.ordered.push(buildDefinition('catchall', ['*'], traitsWithDefaults({}, [])));
     }
     this.storeRaw = new Set((options.storeRaw ?? []).map((p) => p.toLowerCase()));
-    this.now = options.now ?? (() => new Date().toISOString().replace('Z', ''));
+    this.now = options.now ?? (() => isoformat(fromEpochMicros(Date.now() * 1000, null)));
   }
 
   /** The notification time as naive UTC; an unparsable one falls back to now, with a warning. */

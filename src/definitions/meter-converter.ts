@@ -8,7 +8,7 @@ import type { Notification, NotificationMessage } from './notification.js';
 import type { PluginContext } from './plugins.js';
 import { isPyDict, pyTruthy } from './values.js';
 import type { PyDict } from './values.js';
-import { coerceVolume, normalizeSampleTimestamp, pyStr, SAMPLE_TYPES } from '../model/index.js';
+import { coerceVolume, isoFromEpochMs, normalizeSampleTimestamp, pyStr, SAMPLE_TYPES } from '../model/index.js';
 import type { PyJson, Sample, SampleType } from '../model/index.js';
 
 /** Options of the sample side of the conversion (Ceilometer `[DEFAULT]` names). */
@@ -21,6 +21,8 @@ export interface MeterConverterOptions {
   reservedMetadataKeys?: readonly string[];
   /** `reserved_metadata_length`, default 256. */
   reservedMetadataLength?: number;
+  /** Sample timestamp when the notification carries none (ISO 8601). Default: the system clock. */
+  now?: () => string;
 }
 
 /** Why a sample a definition produced was not published. */
@@ -76,6 +78,7 @@ export class MeterConverter {
   private readonly namespaces: readonly string[];
   private readonly reservedKeys: readonly string[];
   private readonly reservedLength: number;
+  private readonly now: () => string;
 
   constructor(
     readonly definitions: readonly MeterDefinition[],
@@ -85,6 +88,7 @@ export class MeterConverter {
     this.namespaces = options.reservedMetadataNamespace ?? ['metering.'];
     this.reservedKeys = options.reservedMetadataKeys ?? [];
     this.reservedLength = options.reservedMetadataLength ?? 256;
+    this.now = options.now ?? (() => isoFromEpochMs(Date.now()));
   }
 
   /** Definitions whose event_type matches, in evaluation order. */
@@ -196,7 +200,8 @@ export class MeterConverter {
       out.dropped.push({ definition: definition.name, reason: 'invalid sample', detail: problem });
       return;
     }
-    const timestamp = row.timestamp ?? message.metadata.timestamp;
+    // A notification without a timestamp was stamped by nobody: the time it reached us is the best we have.
+    const timestamp = row.timestamp ?? message.metadata.timestamp ?? this.now();
     if (typeof timestamp !== 'string') throw new Error(`sample timestamp must be a string, got ${pyStr(timestamp ?? null)}`);
     const messageId = message.metadata.message_id;
     out.samples.push({

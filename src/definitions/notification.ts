@@ -52,6 +52,7 @@ function fromInnerMessage(msg: { [key: string]: PyJson }): Notification {
 /** The endpoint form (`{ctxt, publisher_id, event_type, priority, payload, metadata}`). */
 function fromEndpointForm(msg: { [key: string]: PyJson }): Notification {
   const ctxt = msg.ctxt ?? {};
+  // The sender's form (ctxt without metadata, as passed to oslo's Notifier) has neither id nor time.
   const metadata = msg.metadata ?? {};
   if (!isObject(ctxt)) throw new BadInputError('bad_field', 'notification ctxt must be an object');
   if (!isObject(metadata)) throw new BadInputError('bad_field', 'notification metadata must be an object');
@@ -92,7 +93,7 @@ export function isNotificationLike(value: unknown): value is { [key: string]: Py
 /**
  * Decode any accepted notification form: the raw messagingv2 envelope
  * (`{"oslo.version", "oslo.message": "<json>"}`), the inner/v1 message with `_context_*` keys,
- * or the endpoint form with `ctxt` and `metadata`.
+ * or the endpoint form with `ctxt` and `metadata` (`metadata` may be absent: the sender's form).
  */
 export function decodeNotification(value: unknown): Notification {
   if (!isObject(value)) throw new BadInputError('not_an_envelope', 'notification must be a JSON object');
@@ -108,7 +109,7 @@ export function decodeNotification(value: unknown): Notification {
     if (!isObject(decoded)) throw new BadInputError('not_an_envelope', 'oslo.message must encode an object');
     return fromInnerMessage(decoded);
   }
-  if (isObject(value.ctxt) && isObject(value.metadata)) return fromEndpointForm(value);
+  if (isObject(value.ctxt)) return fromEndpointForm(value);
   return fromInnerMessage(value);
 }
 

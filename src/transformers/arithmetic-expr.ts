@@ -13,6 +13,8 @@ const KEYWORDS = new Set(
 
 /** `expr` with `$(meter)` references rewritten, and the meters it needs. */
 export interface ArithmeticExpr {
+  /** `expr` as configured. */
+  text: string;
   expression: Expression | undefined;
   /** Meter name → identifier in the expression, in order of first occurrence. */
   escaped: Map<string, string>;
@@ -41,13 +43,13 @@ export function rewriteExpr(expr: string): { source: string; escaped: Map<string
 
 export function parseArithmeticExpr(expr: string, path: string, issues: Issue[]): ArithmeticExpr {
   const { source, escaped } = rewriteExpr(expr);
-  if (escaped.size === 0) return { expression: undefined, escaped };
+  if (escaped.size === 0) return { text: expr, expression: undefined, escaped };
   try {
-    return { expression: compileExpression(source), escaped };
+    return { text: expr, expression: compileExpression(source), escaped };
   } catch (err) {
     if (!(err instanceof ExpressionSyntaxError)) throw err;
     const where = source === expr ? '' : ` (in the rewritten expression '${source}')`;
     issues.push({ path, message: `cannot parse expression: ${err.message}${where}` });
-    return { expression: undefined, escaped };
+    return { text: expr, expression: undefined, escaped };
   }
 }

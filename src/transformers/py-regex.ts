@@ -6,7 +6,9 @@
  */
 
 /** A pattern or template Python would reject, or a Python feature JavaScript lacks. */
-export class PyRegexError extends Error {}
+export class PyRegexError extends Error {
+  override readonly name = 'PyRegexError';
+}
 
 type Part = string | { group: number | string };
 

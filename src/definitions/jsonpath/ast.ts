@@ -12,6 +12,14 @@ export interface PathExpr {
   /** `root` for `$`, `current` for `@` or a path written without `$`, else a `( … )` group. */
   readonly base: 'root' | 'current' | Expr;
   readonly steps: readonly Step[];
+  /** Set when every step is a plain field: evaluated as one walk, one match object. */
+  readonly chain: FieldChain | null;
+}
+
+export interface FieldChain {
+  readonly names: readonly string[];
+  /** The names joined with `.`, as the match path renders them. */
+  readonly text: string;
 }
 
 export interface UnionExpr {

@@ -6,6 +6,8 @@ import { evaluate } from './evaluate.js';
 import { parseJsonPath } from './parser.js';
 import type { JsonPath, JsonPathMatch } from './types.js';
 
+const ARITHMETIC = /[-+*/]/;
+
 class CompiledJsonPath implements JsonPath {
   constructor(
     readonly source: string,
@@ -48,4 +50,18 @@ export function compileJsonPathUnion(exprs: readonly string[]): JsonPath {
 export function firstValue(path: JsonPath, data: PyJson): PyJson | undefined {
   for (const match of path.find(data)) if (match.value !== null) return match.value;
   return undefined;
+}
+
+/**
+ * Whether a meter's `name`/`unit`/`type` string is meant as a jsonpath. Ceilometer compiles
+ * every such string as one, so `B` silently becomes a path and `%` or `B/s` fail to load;
+ * meterflow keeps plain words as literals. True when the string starts with `$` or `@`,
+ * contains `[`, a backtick or `|`, or is arithmetic involving a `$` path
+ * (`"profiler-" + $.payload.base_id`). `B`, `instance`, `B/s`, `image.size` are literals.
+ */
+export function looksLikeJsonPath(s: string): boolean {
+  const text = s.trim();
+  if (text.startsWith('$') || text.startsWith('@')) return true;
+  if (text.includes('[') || text.includes('`') || text.includes('|')) return true;
+  return text.includes('$') && ARITHMETIC.test(text);
 }

@@ -1,6 +1,6 @@
 import type { PyJson } from '../../model/sample.js';
 import { applyArithmetic } from './arithmetic.js';
-import type { BinaryExpr, Comparison, Condition, Expr, PathExpr, Step } from './ast.js';
+import type { BinaryExpr, Comparison, Condition, Expr, FieldChain, PathExpr, Step } from './ast.js';
 import { compareValues } from './compare.js';
 import { Datum, isDict, isTruthy } from './datum.js';
 import { applyExtension } from './extensions.js';
@@ -27,6 +27,10 @@ export function evaluate(expr: Expr, root: Datum, current: Datum, out: Datum[]):
 }
 
 function evaluatePath(path: PathExpr, root: Datum, current: Datum, out: Datum[]): void {
+  if (path.chain !== null) {
+    walkChain(path.chain, path.base === 'root' ? root : current, out);
+    return;
+  }
   let items: Datum[];
   if (path.base === 'root') items = [root];
   else if (path.base === 'current') items = [current];
@@ -45,6 +49,16 @@ function evaluatePath(path: PathExpr, root: Datum, current: Datum, out: Datum[])
     for (const item of items) applyStep(step, item, root, next);
     items = next;
   }
+}
+
+// A dotted segment renders exactly like the chain of single ones it stands for.
+function walkChain(chain: FieldChain, from: Datum, out: Datum[]): void {
+  let value = from.value;
+  for (const name of chain.names) {
+    if (!isDict(value) || !Object.hasOwn(value, name)) return;
+    value = value[name] as PyJson;
+  }
+  out.push(new Datum(value, from, chain.text));
 }
 
 function applyStep(step: Step, datum: Datum, root: Datum, out: Datum[]): void {
@@ -156,20 +170,26 @@ function descend(step: Step, datum: Datum, root: Datum, out: Datum[]): void {
 /** Path × path is element-wise (same number of matches, else nothing); a literal side applies to each match. */
 function evaluateBinary(expr: BinaryExpr, root: Datum, current: Datum, out: Datum[]): void {
   const { op, left, right } = expr;
-  const lefts: Datum[] = [];
-  const rights: Datum[] = [];
-  evaluate(left, root, current, lefts);
-  evaluate(right, root, current, rights);
-  const leftIsLiteral = left.kind === 'literal';
-  const rightIsLiteral = right.kind === 'literal';
-  if (!leftIsLiteral && !rightIsLiteral && lefts.length !== rights.length) return;
-  const count = leftIsLiteral ? rights.length : lefts.length;
+  const lefts = left.kind === 'literal' ? null : matchesOf(left, root, current);
+  const rights = right.kind === 'literal' ? null : matchesOf(right, root, current);
+  if (lefts !== null && rights !== null && lefts.length !== rights.length) return;
+  const count = lefts?.length ?? rights?.length ?? 1;
   for (let i = 0; i < count; i++) {
-    const l = (leftIsLiteral ? lefts[0] : lefts[i]) as Datum;
-    const r = (rightIsLiteral ? rights[0] : rights[i]) as Datum;
-    const result = applyArithmetic(op, l.value, r.value);
+    const l = lefts?.[i];
+    const r = rights?.[i];
+    const result = applyArithmetic(op, l ? l.value : literalOf(left), r ? r.value : literalOf(right));
     // The computed value sits where its path operand was found.
-    const at = leftIsLiteral ? r : l;
-    if (result !== undefined) out.push(new Datum(result, at.parent, at.segment));
+    const at = l ?? r;
+    if (result !== undefined) out.push(at ? new Datum(result, at.parent, at.segment) : new Datum(result, null, ''));
   }
+}
+
+function matchesOf(expr: Expr, root: Datum, current: Datum): Datum[] {
+  const found: Datum[] = [];
+  evaluate(expr, root, current, found);
+  return found;
+}
+
+function literalOf(expr: Expr): PyJson {
+  return expr.kind === 'literal' ? expr.value : null;
 }

@@ -73,12 +73,6 @@ export abstract class FilterParser extends TokenCursor {
   }
 }
 
-function plainFields(path: Expr): string[] | null {
-  if (path.kind !== 'path' || typeof path.base !== 'string') return null;
-  const names: string[] = [];
-  for (const step of path.steps) {
-    if (step.kind !== 'field') return null;
-    names.push(step.name);
-  }
-  return names;
+function plainFields(path: Expr): readonly string[] | null {
+  return path.kind === 'path' && path.chain !== null ? path.chain.names : null;
 }

@@ -1,5 +1,6 @@
 import { JsonPathSyntaxError } from './errors.js';
 
+/** Token kinds; `*` is one kind whether it means "every child" or "multiply" (the parser decides). */
 export type TokenKind =
   | 'root'
   | 'this'

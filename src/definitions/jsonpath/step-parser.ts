@@ -26,7 +26,7 @@ export abstract class StepParser extends FilterParser {
       } else break;
     }
     if (typeof base !== 'string' && steps.length === 0) return base;
-    return { kind: 'path', base, steps };
+    return makePath(base, steps);
   }
 
   /** A parenthesised expression; a lone quoted string in it is a field name. */
@@ -121,10 +121,17 @@ export abstract class StepParser extends FilterParser {
   }
 }
 
+function makePath(base: PathExpr['base'], steps: Step[]): PathExpr {
+  const names: string[] = [];
+  for (const step of steps) if (step.kind === 'field') names.push(step.name);
+  const plain = typeof base === 'string' && steps.length > 0 && names.length === steps.length;
+  return { kind: 'path', base, steps, chain: plain ? { names, text: names.join('.') } : null };
+}
+
 /** jsonpath-rw reads a lone quoted string as a field name: `"x"`, `('a')|('b')`. */
 export function fieldIfString(expr: Expr): Expr {
   if (expr.kind === 'literal' && typeof expr.value === 'string') {
-    return { kind: 'path', base: 'current', steps: [{ kind: 'field', name: expr.value }] };
+    return makePath('current', [{ kind: 'field', name: expr.value }]);
   }
   if (expr.kind === 'union') return { kind: 'union', options: expr.options.map(fieldIfString) };
   return expr;

@@ -109,7 +109,12 @@ event:
       [true, 4, 'notification.workload_partitioning', 'Invalid input: expected boolean, received string'],
       [true, 5, 'colection', "unknown section 'colection'"],
       [true, 8, 'coordination.heartbeat', 'Too small: expected number to be >0'],
-      [true, 10, 'event.store_raw[0]', 'Invalid option: expected one of "audit"|"critical"|"debug"|"error"|"info"|"sample"|"warn"'],
+      [
+        true,
+        10,
+        'event.store_raw[0]',
+        'Invalid option: expected one of "audit"|"critical"|"debug"|"error"|"info"|"sample"|"warn"',
+      ],
     ],
   );
   t.match(issues.find((i) => i.path === 'notification.batch_sise')?.message, /\(known: workers, batch_size, /);
@@ -123,7 +128,9 @@ t.test('not a mapping, syntax error, missing file', async (t) => {
     [[1, 'must be a mapping of sections, not a list']],
   );
   t.ok(loadAgentOptions({ file: `${dir}/bad.yaml`, env: {} }).issues.length > 0);
-  t.match(loadAgentOptions({ file: `${dir}/missing.yaml`, env: {} }).issues, [{ line: 0, message: /^cannot read file/ }]);
+  t.match(loadAgentOptions({ file: `${dir}/missing.yaml`, env: {} }).issues, [
+    { line: 0, message: /^cannot read file/ },
+  ]);
   const section = loadAgentOptions({ file: `${dir}/section.yaml`, env: { METERFLOW_NOTIFICATION__WORKERS: '2' } });
   t.same(
     section.issues.map((i) => [i.line, i.path]),

@@ -1,9 +1,15 @@
 import { join } from 'node:path';
 import t from 'tap';
-import { loadEventDefinitionsFile, loadMeterDefinitionFiles, loadPipelineFile } from '../../../src/config/index.js';
+import {
+  loadAgentOptions,
+  loadEventDefinitionsFile,
+  loadMeterDefinitionFiles,
+  loadPipelineFile,
+} from '../../../src/config/index.js';
+import { REPO, SHARED } from '../../helpers/paths.js';
 import { fakeRegistries } from './fakes.js';
 
-const COMPAT = '/work/shared/compat';
+const COMPAT = join(SHARED, 'compat');
 
 for (const release of ['ceilometer-19', 'ceilometer-newton']) {
   const dir = join(COMPAT, release);
@@ -20,7 +26,9 @@ for (const release of ['ceilometer-19', 'ceilometer-newton']) {
         message: "unknown publisher scheme 'gnocchi' (known: file, notifier, test): skipped",
       });
       t.same(result.config?.sinks[0]?.publishers, []);
-      t.same(result.config?.pipelines, [{ name: 'meter_source:meter_sink', source: 'meter_source', sink: 'meter_sink' }]);
+      t.same(result.config?.pipelines, [
+        { name: 'meter_source:meter_sink', source: 'meter_source', sink: 'meter_sink' },
+      ]);
     } else {
       t.same(result.warnings, []);
       t.same(
@@ -43,9 +51,14 @@ for (const release of ['ceilometer-19', 'ceilometer-newton']) {
     const result = loadPipelineFile(join(dir, 'event_pipeline.yaml'), 'event', fakeRegistries());
     t.same(result.issues, []);
     t.same(result.warnings, []);
-    t.same(result.config?.pipelines, [{ name: 'event:event_source:event_sink', source: 'event_source', sink: 'event_sink' }]);
+    t.same(result.config?.pipelines, [
+      { name: 'event:event_source:event_sink', source: 'event_source', sink: 'event_sink' },
+    ]);
     t.same(result.config?.sources[0]?.patterns, ['*']);
-    t.same(result.config?.sinks[0]?.publishers.map((p) => p.url), ['notifier://']);
+    t.same(
+      result.config?.sinks[0]?.publishers.map((p) => p.url),
+      ['notifier://'],
+    );
   });
 
   t.test(`${release} meters.yaml loads raw`, async (t) => {
@@ -73,4 +86,16 @@ t.test('merge keys are applied in the compat files', async (t) => {
   const traits = second?.value.traits as Record<string, unknown>;
   t.ok('instance_id' in traits, 'merged trait is present');
   t.equal(second?.locate(['traits', 'instance_id']), 55, 'merged key points at the <<: line');
+});
+
+t.test("the repository's shipped config/ loads", async (t) => {
+  const { options, issues } = loadAgentOptions({ file: join(REPO, 'config', 'meterflow.yaml'), env: {} });
+  t.same(issues, []);
+  if (options === undefined) return;
+  const pipelines = loadPipelineFile(options.DEFAULT.pipeline_cfg_file, 'sample', fakeRegistries());
+  t.same(pipelines.issues, []);
+  const events = loadPipelineFile(options.DEFAULT.event_pipeline_cfg_file, 'event', fakeRegistries());
+  t.same(events.issues, []);
+  t.same(loadMeterDefinitionFiles(options.meter.meter_definitions_dirs).issues, []);
+  t.same(loadEventDefinitionsFile(options.event.definitions_cfg_file).issues, []);
 });

@@ -1,5 +1,9 @@
 import t from 'tap';
-import { loadEventDefinitionsFile, loadMeterDefinitionFiles, type RawMeterDefinition } from '../../../src/config/index.js';
+import {
+  loadEventDefinitionsFile,
+  loadMeterDefinitionFiles,
+  type RawMeterDefinition,
+} from '../../../src/config/index.js';
 
 const meter = (name: string, unit: string) => `  - name: ${name}\n    event_type: e\n    unit: ${unit}\n`;
 

@@ -34,9 +34,10 @@ export function fakePublisher(scheme: string, validate: PublisherSpec['validate'
 }
 
 /** The six transformer names and the schemes `file`, `test`, `notifier`, all accepting anything. */
-export function fakeRegistries(
-  overrides: { transformers?: TransformerSpec[]; publishers?: PublisherSpec[] } = {},
-): { transformers: Map<string, TransformerSpec>; publishers: Map<string, PublisherSpec> } {
+export function fakeRegistries(overrides: { transformers?: TransformerSpec[]; publishers?: PublisherSpec[] } = {}): {
+  transformers: Map<string, TransformerSpec>;
+  publishers: Map<string, PublisherSpec>;
+} {
   const transformers = new Map<string, TransformerSpec>(TRANSFORMER_NAMES.map((n) => [n, fakeTransformer(n)]));
   const publishers = new Map<string, PublisherSpec>(['file', 'test', 'notifier'].map((s) => [s, fakePublisher(s)]));
   for (const spec of overrides.transformers ?? []) transformers.set(spec.name, spec);

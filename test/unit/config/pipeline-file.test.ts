@@ -110,7 +110,9 @@ t.test('include/exclude classification', async (t) => {
   for (const ok of ['["cpu", "disk.*"]', '["*", "!disk.*"]', '["!a", "!b"]', '["*.bytes", "!x"]', '["a", "*.bytes"]']) {
     t.same(brief(load(t, source(ok))), [], `${ok} is valid`);
   }
-  t.same(brief(load(t, source('["a", "!b"]'))), [[3, 'sources[0].meters', 'Both included and excluded meters specified']]);
+  t.same(brief(load(t, source('["a", "!b"]'))), [
+    [3, 'sources[0].meters', 'Both included and excluded meters specified'],
+  ]);
   t.same(brief(load(t, source('["a", "*"]'))), [[3, 'sources[0].meters', 'Included meters specified with wildcard']]);
   t.same(brief(load(t, source('["a", "!b", "*"]'))), [
     [3, 'sources[0].meters', 'Both included and excluded meters specified'],
@@ -128,9 +130,16 @@ t.test('event sources use events', async (t) => {
   ];
   for (const [events, message] of cases) {
     const result = load(t, `sources:\n  - name: s\n    sinks: [k]\n${events}${sinks}`, 'event');
-    t.same(result.issues.map((i) => i.message), [message]);
+    t.same(
+      result.issues.map((i) => i.message),
+      [message],
+    );
   }
-  const polling = load(t, `sources:\n  - name: s\n    interval: 600\n    events: ["*"]\n    sinks: [k]\n${sinks}`, 'event');
+  const polling = load(
+    t,
+    `sources:\n  - name: s\n    interval: 600\n    events: ["*"]\n    sinks: [k]\n${sinks}`,
+    'event',
+  );
   t.same(brief(polling), [[3, 'sources[0].interval', "unknown key 'interval' (allowed: name, events, sinks)"]]);
 });
 
@@ -372,4 +381,27 @@ t.test('read and syntax errors', async (t) => {
   const broken = load(t, 'sources:\n  - name: [a\nsinks: []\n');
   t.equal(broken.issues.length > 0, true);
   t.equal(broken.issues[0]?.line, 3);
+});
+
+t.test('a sink that is not a mapping, a validator that throws', async (t) => {
+  const registries = fakeRegistries({
+    transformers: [
+      fakeTransformer('delta', () => {
+        throw new Error('boom');
+      }),
+    ],
+  });
+  const text = `sources:
+  - {name: s, meters: ["*"], sinks: [k]}
+sinks:
+  - just a string
+  - name: k
+    transformers:
+      - name: delta
+    publishers: [test]
+`;
+  t.same(brief(load(t, text, 'sample', registries)), [
+    [4, 'sinks[0]', 'must be a mapping, not string "just a string"'],
+    [7, 'sinks[1].transformers[0].parameters', 'cannot validate parameters: boom'],
+  ]);
 });

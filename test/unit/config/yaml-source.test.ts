@@ -85,7 +85,10 @@ t.test('pathToString and parsePath', async (t) => {
   t.same(parsePath('target.scale'), ['target', 'scale']);
   t.same(parsePath('[0].x["a.b"][2]'), [0, 'x', 'a.b', 2]);
   t.same(parsePath(''), []);
-  for (const path of [['a', 0, 'b.c', 'd'], [1, 'x']] as (string | number)[][]) {
+  for (const path of [
+    ['a', 0, 'b.c', 'd'],
+    [1, 'x'],
+  ] as (string | number)[][]) {
     t.same(parsePath(pathToString(path)), path, `round trip ${pathToString(path)}`);
   }
 });

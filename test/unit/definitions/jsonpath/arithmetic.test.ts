@@ -109,3 +109,32 @@ t.test('identity idiom: (X - X) + Y folds to Y', async (t) => {
   t.same(values('$.a - $.b + 1', { a: 5, b: 2 }), [4], 'different paths are not folded');
   t.same(values('$.a - $.a', { a: 5 }), [0]);
 });
+
+t.test('the fold compares whole paths', async (t) => {
+  const same = [
+    '$.a[*]',
+    '$.a.*',
+    '$.a[0:1]',
+    '$.a[:2]',
+    '$.a[-1]',
+    "$.a[?(@.k='v' & @.n)]",
+    '$.a[?(@.k=1.0)]',
+    '$..a',
+    '$.a.`len`',
+    '$.a.(b|c)',
+    "$.'x y'",
+    '(($.a)|($.b))',
+    '($.a + 1)',
+    '(@.p).q',
+  ];
+  for (const x of same) t.same(values(`${x} - ${x} + 'k'`), ['k'], `${x} is folded`);
+  const different = [
+    ["$.a[?(@.k='v')]", "$.a[?(@.k='w')]"],
+    ['$.a[?(@.k=1.0)]', '$.a[?(@.k=1)]'],
+    ['$.a[0]', '$.a[1]'],
+    ['$.a', '@.a.b'],
+    ['($.a + 1)', '($.a + 2)'],
+  ];
+  for (const [x, y] of different) t.same(values(`${x} - ${y} + 'k'`), [], `${x} vs ${y} is not folded`);
+  t.same(values("1 - 1 + 'k'"), [], 'literals are not folded: 0 + string has no value');
+});

@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import YAML from 'yaml';
-import { compileJsonPath, compileJsonPathUnion, looksLikeJsonPath } from '../../../../src/definitions/jsonpath/index.js';
+import {
+  compileJsonPath,
+  compileJsonPathUnion,
+  looksLikeJsonPath,
+} from '../../../../src/definitions/jsonpath/index.js';
 
 const COMPAT = '/work/shared/compat';
 const DIRS = ['ceilometer-19', 'ceilometer-newton'];
@@ -12,7 +16,11 @@ type Spec = string | string[];
 
 // Newton's event_definitions.yaml repeats a key; PyYAML keeps the last one.
 function load(dir: string, file: string): unknown {
-  return YAML.parse(readFileSync(`${COMPAT}/${dir}/${file}`, 'utf8'), { version: '1.1', merge: true, uniqueKeys: false });
+  return YAML.parse(readFileSync(`${COMPAT}/${dir}/${file}`, 'utf8'), {
+    version: '1.1',
+    merge: true,
+    uniqueKeys: false,
+  });
 }
 
 /** A field value: a path, a list of paths, or `{fields, plugin}`. */

@@ -3,7 +3,10 @@ import { compileJsonPath } from '../../../../src/definitions/jsonpath/index.js';
 import { PyFloat } from '../../../../src/model/py-float.js';
 import type { PyJson } from '../../../../src/model/sample.js';
 
-const values = (expr: string, data: PyJson): PyJson[] => compileJsonPath(expr).find(data).map((m) => m.value);
+const values = (expr: string, data: PyJson): PyJson[] =>
+  compileJsonPath(expr)
+    .find(data)
+    .map((m) => m.value);
 
 t.test('split (golden oddity 14)', async (t) => {
   const provider = compileJsonPath('$.payload.name_to_id.`split(#, 0, 1)`');

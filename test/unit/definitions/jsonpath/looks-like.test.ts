@@ -19,7 +19,17 @@ t.test('paths', async (t) => {
 });
 
 t.test('literals', async (t) => {
-  for (const s of ['B', 'GB', 'instance', 'cpu_util', '%', 'B/s', 'image.size', 'volume.provider.capacity.total', 'ns']) {
+  for (const s of [
+    'B',
+    'GB',
+    'instance',
+    'cpu_util',
+    '%',
+    'B/s',
+    'image.size',
+    'volume.provider.capacity.total',
+    'ns',
+  ]) {
     t.notOk(looksLikeJsonPath(s), s);
   }
   t.notOk(looksLikeJsonPath('cost in $'), 'a $ without arithmetic is not enough');

@@ -122,3 +122,16 @@ t.test('never mutates its input', async (t) => {
   }
   t.equal(JSON.stringify(data), before);
 });
+
+t.test('other starts and small forms', async (t) => {
+  t.same(values('..user_id', doc), ['u-1'], 'a leading .. descends from the document');
+  t.same(values('$[1]', [5, 6]), [6]);
+  t.same(values('[0]', [5, 6]), [5]);
+  t.same(values('*', { a: 1, b: 2 }), [1, 2]);
+  t.same(values('42', doc), [42], 'a lone number is a constant');
+  t.same(values('$.tags[?(@ = "a")]', { tags: ['a', 'b', 'a'] }), ['a', 'a'], '@ alone is the element');
+  t.same(values('$.tags[?(@ != "a")]', { tags: ['a', 'b', 1] }), ['b', 1]);
+  t.same(values('$.x-1', { 'x-1': 'dash' }), ['dash'], 'like jsonpath-rw, - inside a name is part of it');
+  t.equal(compileJsonPath(' $.payload.x ').source, ' $.payload.x ', 'source is kept as written');
+  t.equal(String(compileJsonPath('$.a')), '$.a');
+});
