@@ -11,9 +11,35 @@ const LITERALS: Record<string, null | boolean> = {
 };
 // Python keywords that are not part of the language: a clear error instead of a name lookup.
 const RESERVED = new Set([
-  'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif', 'else', 'except',
-  'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'pass', 'raise',
-  'return', 'try', 'while', 'with', 'yield',
+  'as',
+  'assert',
+  'async',
+  'await',
+  'break',
+  'class',
+  'continue',
+  'def',
+  'del',
+  'elif',
+  'else',
+  'except',
+  'finally',
+  'for',
+  'from',
+  'global',
+  'if',
+  'import',
+  'in',
+  'is',
+  'lambda',
+  'nonlocal',
+  'pass',
+  'raise',
+  'return',
+  'try',
+  'while',
+  'with',
+  'yield',
 ]);
 const COMPARE_OPS = new Set(['<', '<=', '>', '>=', '==', '!=']);
 

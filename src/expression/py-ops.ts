@@ -97,9 +97,7 @@ export function pyArith(op: ArithOp, a: PyValue, b: PyValue): PyValue {
     return floatOp(op, fx, fy);
   }
   if (op === '+' && typeof a === 'string' && typeof b === 'string') return a + b;
-  throw new ExpressionEvaluationError(
-    `unsupported operand type(s) for ${op}: '${typeName(a)}' and '${typeName(b)}'`,
-  );
+  throw new ExpressionEvaluationError(`unsupported operand type(s) for ${op}: '${typeName(a)}' and '${typeName(b)}'`);
 }
 
 /** Unary `-` and `+` (bools become ints, as in Python). */

@@ -35,12 +35,7 @@ function pyFloatParam(value: unknown): number | undefined {
   return numberValue(value);
 }
 
-function policy(
-  name: MergedField,
-  value: unknown,
-  droppable: boolean,
-  logger: Logger,
-): MergePolicy {
+function policy(name: MergedField, value: unknown, droppable: boolean, logger: Logger): MergePolicy {
   if (value === 'first' || value === 'last' || (droppable && value === 'drop')) return value;
   logger.warn({ parameter: name, value }, `${name} is unknown (${String(value)}), using last`);
   return 'last';

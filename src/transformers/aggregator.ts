@@ -116,7 +116,9 @@ export class AggregatorTransformer implements Transformer {
     // Each group divides by its own count (Ceilometer recomputed the key from the renamed sample
     // and divided by zero, known problem #43).
     const out = [...this.groups.entries()].map(([, g]) =>
-      g.sample.type === 'gauge' ? { ...g.sample, volume: pyArith('/', g.sample.volume, g.count) as PyNumber } : g.sample,
+      g.sample.type === 'gauge'
+        ? { ...g.sample, volume: pyArith('/', g.sample.volume, g.count) as PyNumber }
+        : g.sample,
     );
     this.groups.clear();
     this.released = new Set(this.windowIds);
@@ -159,5 +161,8 @@ export const aggregatorSpec: TransformerSpec = {
   name: NAME,
   validate: (params) => parseAggregator(params, silentLogger).issues,
   create: (params, context) =>
-    new AggregatorTransformer(orThrow(NAME, parseAggregator(params, context.logger.child({ transformer: NAME }))), context),
+    new AggregatorTransformer(
+      orThrow(NAME, parseAggregator(params, context.logger.child({ transformer: NAME }))),
+      context,
+    ),
 };

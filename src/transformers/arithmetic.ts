@@ -59,7 +59,20 @@ interface ResourceEntry {
 function sampleDict(sample: Sample): PyDict {
   const { name, type, unit, volume, user_id, project_id, resource_id, timestamp, source, id } = sample;
   const { resource_metadata, monotonic_time } = sample;
-  return { name, type, unit, volume, user_id, project_id, resource_id, timestamp, resource_metadata, source, id, monotonic_time };
+  return {
+    name,
+    type,
+    unit,
+    volume,
+    user_id,
+    project_id,
+    resource_id,
+    timestamp,
+    resource_metadata,
+    source,
+    id,
+    monotonic_time,
+  };
 }
 
 /**

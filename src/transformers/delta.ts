@@ -54,7 +54,10 @@ export class DeltaTransformer implements Transformer {
     }
     const delta = pyArith('-', sample.volume, step.prev.volume) as PyNumber;
     if (this.options.growthOnly && pyCompare('<', delta, 0)) {
-      this.logger.warn({ name: sample.name, resource_id: sample.resource_id }, 'Negative delta detected, dropping value');
+      this.logger.warn(
+        { name: sample.name, resource_id: sample.resource_id },
+        'Negative delta detected, dropping value',
+      );
       return null;
     }
     return derivedSample(this.context, sample, {

@@ -73,7 +73,16 @@ export function translatePattern(pattern: string): { source: string; flags: stri
   return { source: out, flags };
 }
 
-const TEMPLATE_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', f: '\f', v: '\v', a: '\x07', b: '\b', '\\': '\\' };
+const TEMPLATE_ESCAPES: Record<string, string> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  f: '\f',
+  v: '\v',
+  a: '\x07',
+  b: '\b',
+  '\\': '\\',
+};
 
 /** Parse a Python replacement template against a pattern with `groups` groups and `names`. */
 export function parseTemplate(template: string, groups: number, names: ReadonlySet<string>): Part[] {

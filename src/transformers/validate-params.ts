@@ -60,9 +60,7 @@ export function numberValue(value: unknown): number | undefined {
 /** Throw every issue at once for `create()` called without `validate()`. */
 export function orThrow<T>(name: string, parsed: Parsed<T>): T {
   if (parsed.issues.length > 0) {
-    throw new ConfigError(
-      parsed.issues.map((issue) => ({ file: `transformer ${name}`, line: 0, ...issue })),
-    );
+    throw new ConfigError(parsed.issues.map((issue) => ({ file: `transformer ${name}`, line: 0, ...issue })));
   }
   return parsed.options;
 }

@@ -2,9 +2,10 @@ import type { ArithOp, Expr } from './ast.js';
 import type { TokenKind } from './lexer.js';
 import { tokenize } from './lexer.js';
 import { renderExpr } from './render.js';
-import { fieldIfString, StepParser } from './step-parser.js';
+import { StepParser } from './step-parser.js';
 
 const CONTINUES_PATH: ReadonlySet<TokenKind> = new Set(['dot', 'dotdot', 'lbracket']);
+const ARITHMETIC: ReadonlySet<TokenKind> = new Set(['plus', 'minus', 'star', 'slash']);
 const ADDITIVE: Partial<Record<TokenKind, ArithOp>> = { plus: '+', minus: '-' };
 const MULTIPLICATIVE: Partial<Record<TokenKind, ArithOp>> = { star: '*', slash: '/' };
 
@@ -18,34 +19,38 @@ class ExpressionParser extends StepParser {
     const expr = this.parseUnion();
     const token = this.peek();
     if (token.kind !== 'eof') this.fail(token, 'expected an operator, | or the end');
-    return fieldIfString(expr);
+    return expr;
   }
 
   protected parseUnion(): Expr {
-    const first = this.parseBinary(ADDITIVE);
+    const first = this.parseBinary(ADDITIVE, false);
     if (!this.at('pipe')) return first;
     const options = [first];
-    while (this.accept('pipe')) options.push(this.parseBinary(ADDITIVE));
-    return fieldIfString({ kind: 'union', options });
+    while (this.accept('pipe')) options.push(this.parseBinary(ADDITIVE, false));
+    return { kind: 'union', options };
   }
 
-  private parseBinary(ops: Partial<Record<TokenKind, ArithOp>>): Expr {
-    const operand = (): Expr => (ops === ADDITIVE ? this.parseBinary(MULTIPLICATIVE) : this.parseOperand());
-    let left = operand();
+  /** `afterOperator`: whether the first operand follows an arithmetic operator. */
+  private parseBinary(ops: Partial<Record<TokenKind, ArithOp>>, afterOperator: boolean): Expr {
+    const operand = (after: boolean): Expr =>
+      ops === ADDITIVE ? this.parseBinary(MULTIPLICATIVE, after) : this.parseOperand(after);
+    let left = operand(afterOperator);
     for (let op = ops[this.peek().kind]; op !== undefined; op = ops[this.peek().kind]) {
       this.next();
-      left = makeBinary(op, left, operand());
+      left = makeBinary(op, left, operand(true));
     }
     return left;
   }
 
-  private parseOperand(): Expr {
+  // jsonpath-rw reads a quoted string as a field name (`"x"`, `('a')|('b')`); next to an
+  // arithmetic operator it is a string literal (`'prefix-' + $.x`).
+  private parseOperand(afterOperator: boolean): Expr {
     const token = this.peek();
     const next = this.peek(1);
     if (token.kind === 'number' || (token.kind === 'minus' && next.kind === 'number')) {
       return { kind: 'literal', value: this.parseSignedNumber() };
     }
-    if (token.kind === 'string' && !CONTINUES_PATH.has(next.kind)) {
+    if (token.kind === 'string' && !CONTINUES_PATH.has(next.kind) && (afterOperator || ARITHMETIC.has(next.kind))) {
       this.next();
       return { kind: 'literal', value: token.value };
     }

@@ -29,11 +29,10 @@ export abstract class StepParser extends FilterParser {
     return makePath(base, steps);
   }
 
-  /** A parenthesised expression; a lone quoted string in it is a field name. */
-  protected parseGroup(): Expr {
+  private parseGroup(): Expr {
     const expr = this.parseUnion();
     this.expect('rparen');
-    return fieldIfString(expr);
+    return expr;
   }
 
   private parseBase(steps: Step[]): PathExpr['base'] {
@@ -126,13 +125,4 @@ function makePath(base: PathExpr['base'], steps: Step[]): PathExpr {
   for (const step of steps) if (step.kind === 'field') names.push(step.name);
   const plain = typeof base === 'string' && steps.length > 0 && names.length === steps.length;
   return { kind: 'path', base, steps, chain: plain ? { names, text: names.join('.') } : null };
-}
-
-/** jsonpath-rw reads a lone quoted string as a field name: `"x"`, `('a')|('b')`. */
-export function fieldIfString(expr: Expr): Expr {
-  if (expr.kind === 'literal' && typeof expr.value === 'string') {
-    return makePath('current', [{ kind: 'field', name: expr.value }]);
-  }
-  if (expr.kind === 'union') return { kind: 'union', options: expr.options.map(fieldIfString) };
-  return expr;
 }

@@ -139,6 +139,9 @@ t.test('literals', async (t) => {
 
 t.test('a function scope resolves names', async (t) => {
   const expr = compileExpression('x * 2');
-  t.equal(expr.evaluate((name) => (name === 'x' ? 21 : MISSING)), 42);
+  t.equal(
+    expr.evaluate((name) => (name === 'x' ? 21 : MISSING)),
+    42,
+  );
   t.equal(expr.source, 'x * 2');
 });

@@ -14,7 +14,15 @@ const GROUPING: [number, string, string][] = [
 ];
 const groupingSamples = () =>
   GROUPING.map(([volume, user_id, project_id], i) =>
-    sample({ name: 'storage.objects.incoming.bytes', type: 'delta', unit: 'B', volume, user_id, project_id, timestamp: at(i) }),
+    sample({
+      name: 'storage.objects.incoming.bytes',
+      type: 'delta',
+      unit: 'B',
+      volume,
+      user_id,
+      project_id,
+      timestamp: at(i),
+    }),
   );
 
 function run(params: Record<string, unknown>) {
@@ -24,7 +32,10 @@ function run(params: Record<string, unknown>) {
 }
 
 t.test('grouping by unmerged user_id and project_id', async (t) => {
-  t.same(volumes(run({})).sort((a, b) => (a ?? 0) - (b ?? 0)), [2, 15, 42, 95]);
+  t.same(
+    volumes(run({})).sort((a, b) => (a ?? 0) - (b ?? 0)),
+    [2, 15, 42, 95],
+  );
   for (const policy of ['last', 'first']) {
     const out = run({ user_id: policy });
     t.same(

@@ -57,7 +57,7 @@ t.test('timestamp is the latest seen by the transformer, any meter any resource'
 
 t.test('NaN, failures and non-numbers emit nothing', async (t) => {
   const h = harness();
-  const cases = ['$(a) / 0', '$(a).resource_metadata.nope + 1', "$(a).name", '$(a) * 0.0 * 1e309'];
+  const cases = ['$(a) / 0', '$(a).resource_metadata.nope + 1', '$(a).name', '$(a) * 0.0 * 1e309'];
   for (const expr of cases) {
     const tr = create('arithmetic', { target: { expr } }, h.context);
     tr.handle(sample({ name: 'a', volume: 1 }));

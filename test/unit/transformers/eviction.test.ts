@@ -17,7 +17,10 @@ for (const name of ['rate_of_change', 'delta']) {
     h.clock.set(T0 + 3 * TTL);
     tr.handle(sample({ resource_id: 'other', volume: 1, timestamp: at(200) }));
     t.same(Object.keys(tr.snapshot().entries).length, 1, 'sweep removed both idle entries');
-    t.equal(h.evicted.reduce((a, b) => a + b, 0), 3);
+    t.equal(
+      h.evicted.reduce((a, b) => a + b, 0),
+      3,
+    );
     t.ok(h.logger.records.some((r) => r.msg === 'evicted idle transformer cache entries'));
   });
 }

@@ -9,7 +9,10 @@ t.test('group references become the matched text', async (t) => {
     'disk.read.bytes.rate',
   );
   t.equal(sub('(B|request)', '\\1/s', 'B'), 'B/s');
-  t.equal(sub('network\\.(incoming|outgoing)\\.(bytes|packets)', 'network.\\1.\\2.rate', 'network.incoming.packets'), 'network.incoming.packets.rate');
+  t.equal(
+    sub('network\\.(incoming|outgoing)\\.(bytes|packets)', 'network.\\1.\\2.rate', 'network.incoming.packets'),
+    'network.incoming.packets.rate',
+  );
   t.equal(sub('(?P<dir>read|write)', '\\g<dir>!', 'disk.read'), 'disk.read!');
   t.equal(sub('(a)', '\\g<1>\\g<0>', 'xa'), 'xaa');
   t.equal(sub('(a)|(b)', '[\\2]', 'ab'), '[][b]', 'an unmatched group is empty');

@@ -21,7 +21,11 @@ function cpu(volume: number, seconds: number, cpuNumber?: number, type: 'cumulat
 }
 
 t.test('cpu_util: 120e9 → 180e9 ns over 60 s', async (t) => {
-  for (const [cpuNumber, expected] of [[4, 25], [2, 50], [undefined, 100]] as const) {
+  for (const [cpuNumber, expected] of [
+    [4, 25],
+    [2, 50],
+    [undefined, 100],
+  ] as const) {
     const h = harness();
     const tr = create('rate_of_change', CPU_UTIL, h.context);
     t.equal(tr.handle(cpu(120e9, 0, cpuNumber)), null, 'no predecessor: dropped');

@@ -10,10 +10,14 @@ import {
 import { create, harness } from './fixtures.js';
 
 t.test('registry is keyed by the names users write', async (t) => {
-  t.same(
-    [...transformerRegistry.keys()].sort(),
-    ['accumulator', 'aggregator', 'arithmetic', 'delta', 'rate_of_change', 'unit_conversion'],
-  );
+  t.same([...transformerRegistry.keys()].sort(), [
+    'accumulator',
+    'aggregator',
+    'arithmetic',
+    'delta',
+    'rate_of_change',
+    'unit_conversion',
+  ]);
   for (const [name, spec] of transformerRegistry) {
     t.equal(spec.name, name);
     const tr = spec.create({}, harness().context);
@@ -29,26 +33,40 @@ t.test('validate reports every problem with a path relative to parameters', asyn
     target: { scale: '1 +', type: 'rate', max: 'lots', map_to: { name: 'y', unit: '\\3' } },
     extra: true,
   });
-  t.same(
-    issues?.map((i) => i.path).sort(),
-    [
-      'extra',
-      'source.bogus',
-      'source.map_from.name',
-      'target.map_to.unit',
-      'target.max',
-      'target.scale',
-      'target.type',
-    ],
+  t.same(issues?.map((i) => i.path).sort(), [
+    'extra',
+    'source.bogus',
+    'source.map_from.name',
+    'target.map_to.unit',
+    'target.max',
+    'target.scale',
+    'target.type',
+  ]);
+  t.match(
+    issues?.find((i) => i.path === 'target.scale')?.message,
+    /^cannot parse expression: unexpected end of expression at column 4$/,
   );
-  t.match(issues?.find((i) => i.path === 'target.scale')?.message, /^cannot parse expression: unexpected end of expression at column 4$/);
-  t.same(transformerRegistry.get('accumulator')?.validate({ size: 'x' }), [{ path: 'size', message: 'must be an integer' }]);
-  t.same(transformerRegistry.get('unit_conversion')?.validate({ source: 'B' }), [{ path: 'source', message: 'must be a mapping' }]);
+  t.same(transformerRegistry.get('accumulator')?.validate({ size: 'x' }), [
+    { path: 'size', message: 'must be an integer' },
+  ]);
+  t.same(transformerRegistry.get('unit_conversion')?.validate({ source: 'B' }), [
+    { path: 'source', message: 'must be a mapping' },
+  ]);
 });
 
 t.test('the Newton default pipeline parameters validate', async (t) => {
   const params: [string, Record<string, unknown>][] = [
-    ['rate_of_change', { target: { name: 'cpu_util', unit: '%', type: 'gauge', scale: '100.0 / (10**9 * (resource_metadata.cpu_number or 1))' } }],
+    [
+      'rate_of_change',
+      {
+        target: {
+          name: 'cpu_util',
+          unit: '%',
+          type: 'gauge',
+          scale: '100.0 / (10**9 * (resource_metadata.cpu_number or 1))',
+        },
+      },
+    ],
     ['delta', { target: { name: 'cpu.delta' }, growth_only: true }],
     [
       'rate_of_change',
@@ -70,7 +88,10 @@ t.test('create without validate throws a ConfigError with every issue', async (t
 t.test('sink grouping keys: sorted union, default resource_id', async (t) => {
   const fake = (keys: string[]) => ({ groupingKeys: keys }) as unknown as Transformer;
   t.same(sinkGroupingKeys([]), ['resource_id']);
-  t.same(sinkGroupingKeys([fake(['resource_id']), fake(['counter_name', 'resource_id'])]), ['counter_name', 'resource_id']);
+  t.same(sinkGroupingKeys([fake(['resource_id']), fake(['counter_name', 'resource_id'])]), [
+    'counter_name',
+    'resource_id',
+  ]);
   t.same(sinkGroupingKeys([fake([])]), ['resource_id']);
   t.same(sinkGroupingKeys([create('delta', {}, harness().context)]), ['resource_id']);
 });

@@ -19,7 +19,13 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'rate_of_change',
     parameters: {
-      target: { name: 'cpu_util', unit: '%', type: 'gauge', max: 100, scale: '100.0 / (10**9 * (resource_metadata.cpu_number or 1))' },
+      target: {
+        name: 'cpu_util',
+        unit: '%',
+        type: 'gauge',
+        max: 100,
+        scale: '100.0 / (10**9 * (resource_metadata.cpu_number or 1))',
+      },
     },
     batches: batches(6, (b) =>
       RESOURCES.map((resource_id, r) =>
@@ -50,7 +56,9 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'accumulator',
     parameters: { size: 4 },
-    batches: batches(5, (b) => RESOURCES.slice(0, (b % 3) + 1).map((resource_id) => sample({ resource_id, volume: b }))),
+    batches: batches(5, (b) =>
+      RESOURCES.slice(0, (b % 3) + 1).map((resource_id) => sample({ resource_id, volume: b })),
+    ),
   },
   {
     name: 'aggregator',

@@ -9,7 +9,9 @@ import { type Scenario, SCENARIOS } from './scenarios.js';
 function canon(samples: (Sample | null)[]): string {
   return JSON.stringify(
     samples.map((s) =>
-      s === null ? null : Object.fromEntries(Object.entries({ ...s, id: undefined }).sort(([a], [b]) => a.localeCompare(b))),
+      s === null
+        ? null
+        : Object.fromEntries(Object.entries({ ...s, id: undefined }).sort(([a], [b]) => a.localeCompare(b))),
     ),
     (_key, value) => {
       if (value instanceof PyFloat) return `float:${value.value}`;
@@ -48,7 +50,10 @@ function runAll(runner: Runner, scenario: Scenario, from = 0): (Sample | null)[]
 for (const scenario of SCENARIOS) {
   t.test(`${scenario.name}: snapshot → restore equals an uninterrupted run`, async (t) => {
     const expected = runAll(fresh(scenario), scenario);
-    t.ok(expected.some((s) => s !== null), 'the scenario produces output');
+    t.ok(
+      expected.some((s) => s !== null),
+      'the scenario produces output',
+    );
     for (let cut = 1; cut < scenario.batches.length; cut += 1) {
       const first = fresh(scenario);
       const before: (Sample | null)[] = [];

@@ -25,6 +25,8 @@ t.test('string concatenation', async (t) => {
   t.same(values("'prefix-' + $.payload.host", d), ['prefix-h1'], 'may start with a string literal');
   t.same(values('"profiler-" + $.payload.base_id', d), ['profiler-b']);
   t.same(values("'a' + 'b'"), ['ab']);
+  t.same(values("$.n + 'a'.b", { n: 1, a: { b: 2 } }), [3], 'a quoted name followed by a step is a path');
+  t.same(values("'a' * 2", { a: 3 }), [], "a quoted string next to an operator is a string: 'a' * 2 has no value");
   t.same(values('$.payload.host + "_" + $.payload.missing', d), [], 'a missing operand: no value');
   t.same(values('$.h + "_" + $.n', { h: 42, n: 'x' }), [], 'number + non-numeric string: no value');
   t.equal(compileJsonPath('$.payload.host + "_"').find(d)[0]?.path, 'payload.host', 'path of the left operand');
