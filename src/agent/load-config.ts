@@ -46,7 +46,11 @@ function pick(flag: string | undefined, configured: string, explicit: boolean, p
 }
 
 /** Read options and all four Ceilometer files, collecting every issue before anything starts. */
-export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env, clock: Clock = systemClock): LoadedConfig {
+export function loadConfig(
+  flags: ConfigFlags,
+  env: NodeJS.ProcessEnv = process.env,
+  clock: Clock = systemClock,
+): LoadedConfig {
   const loadedOptions = loadAgentOptions({ ...(flags.configFile ? { file: resolve(flags.configFile) } : {}), env });
   const issues: ConfigIssue[] = [...loadedOptions.issues];
   const warnings: ConfigIssue[] = [];
@@ -59,7 +63,12 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
     meters: flags.meters?.length
       ? flags.meters.map((m) => resolve(m))
       : options.meter.meter_definitions_dirs.map((m) => pick(undefined, m, explicit, 'meters.yaml')),
-    eventDefinitions: pick(flags.eventDefinitions, options.event.definitions_cfg_file, explicit, 'event_definitions.yaml'),
+    eventDefinitions: pick(
+      flags.eventDefinitions,
+      options.event.definitions_cfg_file,
+      explicit,
+      'event_definitions.yaml',
+    ),
   };
   const registries = { transformers: transformerRegistry, publishers: publisherRegistry };
   const wanted = new Set(options.notification.pipelines);

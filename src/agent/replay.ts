@@ -5,7 +5,7 @@ import type { LoadedConfig } from './load-config.js';
 import { decodeNotification, isNotificationLike, NotificationConverter } from '../definitions/index.js';
 import type { Conversion } from '../definitions/index.js';
 import { BadInputError } from '../errors.js';
-import { ManualClock, parseIsoTime, epochMicros, parsePyJson, sampleFromRecord } from '../model/index.js';
+import { type ManualClock, parseIsoTime, epochMicros, parsePyJson, sampleFromRecord } from '../model/index.js';
 import type { Event, PyJson, Sample } from '../model/index.js';
 import type { Logger } from '../observability/logger.js';
 import { PipelineManager } from '../pipeline/index.js';
@@ -78,8 +78,10 @@ export class Replayer {
     this.sampleSource = config.options.DEFAULT.sample_source;
     const publisherContext = { telemetrySecret: secret, logger, clock: this.clock, baseDir: process.cwd() };
     const overrides: { samples?: Publisher; events?: Publisher } = {};
-    if (options.output) overrides.samples = createPublisher(pathToFileURL(resolve(options.output)).href, publisherContext);
-    if (options.eventsOutput) overrides.events = createPublisher(pathToFileURL(resolve(options.eventsOutput)).href, publisherContext);
+    if (options.output)
+      overrides.samples = createPublisher(pathToFileURL(resolve(options.output)).href, publisherContext);
+    if (options.eventsOutput)
+      overrides.events = createPublisher(pathToFileURL(resolve(options.eventsOutput)).href, publisherContext);
     this.manager = PipelineManager.build(config.pipelines, {
       transformerContext: defaultTransformerContext({
         clock: this.clock,
@@ -92,7 +94,10 @@ export class Replayer {
       overrides,
     });
     this.converter = config.meters
-      ? new NotificationConverter(config.meters, config.events ?? null, { sampleSource: this.sampleSource, newId: randomUUID })
+      ? new NotificationConverter(config.meters, config.events ?? null, {
+          sampleSource: this.sampleSource,
+          newId: randomUUID,
+        })
       : null;
   }
 
@@ -181,7 +186,11 @@ export class Replayer {
 }
 
 /** Published counts per kind, from the per-pipeline reports. */
-function countSamples(manager: PipelineManager, report: { pipelines: Map<string, { published: number }> }, kind: 'sample' | 'event'): number {
+function countSamples(
+  manager: PipelineManager,
+  report: { pipelines: Map<string, { published: number }> },
+  kind: 'sample' | 'event',
+): number {
   const names = new Set((kind === 'sample' ? manager.samplePipelines : manager.eventPipelines).map((p) => p.name));
   let total = 0;
   for (const [name, r] of report.pipelines) if (names.has(name)) total += r.published;

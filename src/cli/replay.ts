@@ -26,7 +26,10 @@ const REPLAY_FLAGS = {
   'events-output': { type: 'string' },
 } as const;
 
-export async function replayCommand(argv: string[], io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
+export async function replayCommand(
+  argv: string[],
+  io: { out: (s: string) => void; err: (s: string) => void },
+): Promise<number> {
   const { values } = parse(argv, REPLAY_FLAGS);
   if (values.help) {
     io.out(REPLAY_HELP);

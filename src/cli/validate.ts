@@ -14,7 +14,10 @@ function warning(issue: ConfigIssue): string {
   return formatIssue({ ...issue, message: `warning: ${issue.message}` });
 }
 
-export async function validateCommand(argv: string[], io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
+export async function validateCommand(
+  argv: string[],
+  io: { out: (s: string) => void; err: (s: string) => void },
+): Promise<number> {
   const { values } = parse(argv, FILE_FLAGS);
   if (values.help) {
     io.out(VALIDATE_HELP);

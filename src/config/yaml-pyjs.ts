@@ -34,7 +34,10 @@ function flatten(doc: Document, map: YAMLMap): [unknown, unknown][] {
     const source = resolve(doc, pair.value);
     if (isMap(source)) merged.push(...flatten(doc, source));
     else if (isSeq(source)) {
-      const parts = source.items.map((item) => resolve(doc, item)).filter(isMap).map((m) => flatten(doc, m));
+      const parts = source.items
+        .map((item) => resolve(doc, item))
+        .filter(isMap)
+        .map((m) => flatten(doc, m));
       for (const part of parts.reverse()) merged.push(...part);
     }
   }
@@ -56,7 +59,12 @@ function convert(doc: Document, input: unknown): unknown {
     const out: Record<string, unknown> = {};
     for (const [key, value] of flatten(doc, node)) {
       // A later duplicate replaces the value but keeps the first position, as a Python dict does.
-      Object.defineProperty(out, keyText(doc, key), { value: convert(doc, value), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, keyText(doc, key), {
+        value: convert(doc, value),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return out;
   }

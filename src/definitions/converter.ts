@@ -88,7 +88,11 @@ export class NotificationConverter {
         out.sampleOrigins.push(POLLING_EVENT_TYPE);
       } catch (err) {
         const detail = err instanceof BadInputError ? err.message : String(err);
-        out.dropped.push({ definition: POLLING_EVENT_TYPE, reason: 'invalid sample', detail: `samples[${i}]: ${detail}` });
+        out.dropped.push({
+          definition: POLLING_EVENT_TYPE,
+          reason: 'invalid sample',
+          detail: `samples[${i}]: ${detail}`,
+        });
       }
     });
   }

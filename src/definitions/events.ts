@@ -60,7 +60,11 @@ function compilePatterns(spec: unknown, issues: FieldIssue[]): string[] {
   return list as string[];
 }
 
-function buildDefinition(index: EventDefinition['index'], patterns: string[], traits: TraitDefinition[]): EventDefinition {
+function buildDefinition(
+  index: EventDefinition['index'],
+  patterns: string[],
+  traits: TraitDefinition[],
+): EventDefinition {
   const include = patterns.filter((p) => !p.startsWith('!')).map(compileGlob);
   const exclude = patterns.filter((p) => p.startsWith('!')).map((p) => compileGlob(p.slice(1)));
   if (include.length === 0) include.push(compileGlob('*'));
@@ -92,7 +96,10 @@ export function compileEventDefinition(raw: unknown, index: number, issues: Fiel
   }
   const { event_type: eventType, traits, ...rest } = raw as Record<string, unknown>;
   for (const key of Object.keys(rest)) issues.push({ path: [key], message: 'unknown key' });
-  for (const [key, value] of [['event_type', eventType], ['traits', traits]] as const) {
+  for (const [key, value] of [
+    ['event_type', eventType],
+    ['traits', traits],
+  ] as const) {
     if (value === undefined) issues.push({ path: [], message: `Required field ${key} not specified` });
   }
   if (traits !== undefined && (typeof traits !== 'object' || traits === null || Array.isArray(traits))) {
@@ -163,7 +170,8 @@ export class EventConverter {
       if (value === null) continue;
       const converted = convertTrait(trait.type, value);
       if (converted.ok) {
-        if (converted.value !== null) traits.push({ name: trait.name, dtype: TraitType[trait.type], value: converted.value });
+        if (converted.value !== null)
+          traits.push({ name: trait.name, dtype: TraitType[trait.type], value: converted.value });
       } else result.traitErrors.push(`trait ${trait.name}: ${converted.error}`);
     }
     const ts = message.metadata.timestamp;

@@ -35,14 +35,15 @@ export function loadMeterDefinitions(
   for (const raw of loaded.definitions) {
     const found: FieldIssue[] = [];
     const value = raw.value;
-    const definition =
-      typeof value === 'object' && value !== null && !Array.isArray(value)
-        ? compileMeterDefinition(value as Record<string, unknown>, found)
-        : (found.push({ path: [], message: 'definition must be a mapping' }), null);
+    const isMapping = typeof value === 'object' && value !== null && !Array.isArray(value);
+    if (!isMapping) found.push({ path: [], message: 'definition must be a mapping' });
+    const definition = isMapping ? compileMeterDefinition(value as Record<string, unknown>, found) : null;
     issues.push(...toConfigIssues(raw, ['metric', raw.index], found));
     if (definition) definitions.push(definition);
   }
-  return issues.length > 0 ? { definitions, issues } : { converter: new MeterConverter(definitions, options), definitions, issues };
+  return issues.length > 0
+    ? { definitions, issues }
+    : { converter: new MeterConverter(definitions, options), definitions, issues };
 }
 
 /** Load and compile `event_definitions.yaml`. */
@@ -59,5 +60,7 @@ export function loadEventDefinitions(
     issues.push(...toConfigIssues(raw, [raw.index], found));
     if (definition) definitions.push(definition);
   }
-  return issues.length > 0 ? { definitions, issues } : { converter: new EventConverter(definitions, options), definitions, issues };
+  return issues.length > 0
+    ? { definitions, issues }
+    : { converter: new EventConverter(definitions, options), definitions, issues };
 }

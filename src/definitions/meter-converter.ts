@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { compileJsonPath } from './jsonpath/index.js';
 import type { JsonPath } from './jsonpath/index.js';
-import type { Field } from './field.js';
 import { matchesEventType } from './meters.js';
 import type { MeterDefinition, MeterField } from './meters.js';
 import type { Notification, NotificationMessage } from './notification.js';
@@ -104,7 +103,7 @@ export class MeterConverter {
       if (!matchesEventType(definition, message.event_type)) continue;
       try {
         const rows = this.evaluate(definition, message, context);
-        rows.forEach((row, i) => this.emit(definition, message, row, i, out));
+        for (const [i, row] of rows.entries()) this.emit(definition, message, row, i, out);
       } catch (err) {
         out.failures.push({ definition: definition.name, message: (err as Error).message });
       }
@@ -188,11 +187,21 @@ export class MeterConverter {
     if (Object.keys(user).length > 0) metadata.user_metadata = user;
   }
 
-  private emit(definition: MeterDefinition, message: NotificationMessage, row: Values, i: number, out: MeterConversion): void {
+  private emit(
+    definition: MeterDefinition,
+    message: NotificationMessage,
+    row: Values,
+    i: number,
+    out: MeterConversion,
+  ): void {
     const volume = coerceVolume(row.volume ?? null);
     const name = row.name;
     if (!volume.ok) {
-      out.dropped.push({ definition: definition.name, reason: volume.reason, detail: `${String(name)}: ${volume.detail}` });
+      out.dropped.push({
+        definition: definition.name,
+        reason: volume.reason,
+        detail: `${String(name)}: ${volume.detail}`,
+      });
       return;
     }
     const problem = invalidAttribute(row);
@@ -202,7 +211,8 @@ export class MeterConverter {
     }
     // A notification without a timestamp was stamped by nobody: the time it reached us is the best we have.
     const timestamp = row.timestamp ?? message.metadata.timestamp ?? this.now();
-    if (typeof timestamp !== 'string') throw new Error(`sample timestamp must be a string, got ${pyStr(timestamp ?? null)}`);
+    if (typeof timestamp !== 'string')
+      throw new Error(`sample timestamp must be a string, got ${pyStr(timestamp ?? null)}`);
     const messageId = message.metadata.message_id;
     out.samples.push({
       name: row.name as string,
@@ -215,7 +225,7 @@ export class MeterConverter {
       timestamp: normalizeSampleTimestamp(timestamp),
       resource_metadata: Object.keys(row.metadata).length > 0 ? { ...row.metadata } : payloadMetadata(message),
       source: this.source,
-      id: messageId ? derivedSampleId(messageId, definition.name, out.samples.length) : randomUUID(),
+      id: messageId ? derivedSampleId(messageId, definition.name, i) : randomUUID(),
       monotonic_time: null,
     });
     out.sampleDefinitions.push(definition.name);
@@ -229,8 +239,10 @@ function textOf(value: PyJson): string | null {
 }
 
 function invalidAttribute(row: Values): string | null {
-  if (typeof row.name !== 'string' || row.name === '') return `name did not evaluate to a string (${pyStr(row.name ?? null)})`;
-  if (!(SAMPLE_TYPES as readonly unknown[]).includes(row.type)) return `${row.name}: invalid type ${pyStr(row.type ?? null)}`;
+  if (typeof row.name !== 'string' || row.name === '')
+    return `name did not evaluate to a string (${pyStr(row.name ?? null)})`;
+  if (!(SAMPLE_TYPES as readonly unknown[]).includes(row.type))
+    return `${row.name}: invalid type ${pyStr(row.type ?? null)}`;
   if (typeof row.unit !== 'string') return `${row.name}: unit did not evaluate to a string`;
   for (const key of ['user_id', 'project_id', 'resource_id'] as const) {
     const v = row[key] ?? null;

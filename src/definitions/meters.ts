@@ -56,7 +56,10 @@ function compileEventTypes(spec: unknown, issues: FieldIssue[]): RegExp[] {
 function compileLookup(spec: unknown, issues: FieldIssue[]): Set<string> {
   if (spec === undefined || spec === null) return new Set();
   const list = typeof spec === 'string' ? [spec] : spec;
-  if (!Array.isArray(list) || !list.every((k) => typeof k === 'string' && (FIELD_KEYS as readonly string[]).includes(k))) {
+  if (
+    !Array.isArray(list) ||
+    !list.every((k) => typeof k === 'string' && (FIELD_KEYS as readonly string[]).includes(k))
+  ) {
     issues.push({ path: ['lookup'], message: `must list attributes among ${FIELD_KEYS.join(', ')}` });
     return new Set();
   }

@@ -32,7 +32,8 @@ function intParam(parameters: Record<string, unknown>, key: string, fallback: nu
 /** `split`: one segment of `str(value).split(separator, max_split)`. */
 const split: PluginFactory = (parameters) => {
   const separator = parameters.separator ?? '.';
-  if (typeof separator !== 'string' || separator === '') throw new Error('parameter separator must be a non-empty string');
+  if (typeof separator !== 'string' || separator === '')
+    throw new Error('parameter separator must be a non-empty string');
   const segment = intParam(parameters, 'segment', 0) ?? 0;
   const maxSplit = intParam(parameters, 'max_split', null);
   return {

@@ -35,7 +35,8 @@ function toInt(value: PyJson): TraitValue {
 function toFloat(value: PyJson): TraitValue {
   let n: number;
   if (typeof value === 'boolean') n = value ? 1 : 0;
-  else if (typeof value === 'number' || typeof value === 'bigint' || value instanceof PyFloat) n = Number(value.valueOf());
+  else if (typeof value === 'number' || typeof value === 'bigint' || value instanceof PyFloat)
+    n = Number(value.valueOf());
   else if (typeof value === 'string' && FLOAT_LITERAL.test(value.trim())) n = Number(value.trim().replace(/_/g, ''));
   else throw new Error(`could not convert to float: ${pyStr(value)}`);
   if (!Number.isFinite(n)) throw new Error(`not a finite float: ${pyStr(value)}`);

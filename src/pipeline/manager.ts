@@ -41,7 +41,10 @@ export class PipelineManager {
     this.publishers = publishers;
   }
 
-  static build(files: { sample?: PipelineConfig; event?: PipelineConfig }, options: PipelineManagerOptions): PipelineManager {
+  static build(
+    files: { sample?: PipelineConfig; event?: PipelineConfig },
+    options: PipelineManagerOptions,
+  ): PipelineManager {
     const cache = new Map<string, Publisher>();
     const publisherFor = (url: string): Publisher => {
       let publisher = cache.get(url);
@@ -57,12 +60,22 @@ export class PipelineManager {
     const samples = (files.sample?.pipelines ?? []).map((ref) => {
       const { source, sink } = resolve(files.sample as PipelineConfig, ref.source, ref.sink);
       const transformers = sink.transformers.map((t) => createTransformer(t.name, t.parameters, options, ref.name));
-      const sampleSink = new SampleSink(sink.name, transformers, publishersOf(sink, options.overrides?.samples), options.logger);
+      const sampleSink = new SampleSink(
+        sink.name,
+        transformers,
+        publishersOf(sink, options.overrides?.samples),
+        options.logger,
+      );
       return new SamplePipeline(ref.name, source.name, source.patterns, sampleSink);
     });
     const events = (files.event?.pipelines ?? []).map((ref) => {
       const { source, sink } = resolve(files.event as PipelineConfig, ref.source, ref.sink);
-      return new EventPipeline(ref.name, source.name, source.patterns, new EventSink(sink.name, publishersOf(sink, options.overrides?.events)));
+      return new EventPipeline(
+        ref.name,
+        source.name,
+        source.patterns,
+        new EventSink(sink.name, publishersOf(sink, options.overrides?.events)),
+      );
     });
     return new PipelineManager(samples, events, cache);
   }
@@ -71,7 +84,10 @@ export class PipelineManager {
    * Ceilometer's publish context: the batch goes through every pipeline, then (unless `flush`
    * is false) every pipeline is flushed. Publisher errors are collected, never thrown.
    */
-  async publishBatch(batch: { samples: readonly Sample[]; events: readonly Event[] }, flush = true): Promise<BatchReport> {
+  async publishBatch(
+    batch: { samples: readonly Sample[]; events: readonly Event[] },
+    flush = true,
+  ): Promise<BatchReport> {
     const total: BatchReport = { ...emptyReport(), pipelines: new Map() };
     const add = (name: string, report: SinkReport): void => {
       mergeReport(total, report);
@@ -114,8 +130,16 @@ function resolve(config: PipelineConfig, sourceName: string, sinkName: string) {
   return { source, sink };
 }
 
-function createTransformer(name: string, parameters: Record<string, unknown>, options: PipelineManagerOptions, pipeline: string): Transformer {
+function createTransformer(
+  name: string,
+  parameters: Record<string, unknown>,
+  options: PipelineManagerOptions,
+  pipeline: string,
+): Transformer {
   const spec = transformerRegistry.get(name);
   if (!spec) throw new Error(`No transformer named ${name} loaded`);
-  return spec.create(parameters, { ...options.transformerContext, logger: options.logger.child({ pipeline, transformer: name }) });
+  return spec.create(parameters, {
+    ...options.transformerContext,
+    logger: options.logger.child({ pipeline, transformer: name }),
+  });
 }

@@ -65,7 +65,10 @@ export class SampleSink {
           current = (this.transformers[i] as Transformer).handle(current);
         } catch (err) {
           report.transformerErrors += 1;
-          this.logger.warn({ sink: this.name, transformer: this.transformers[i]?.name, err }, 'transformer failed; sample dropped');
+          this.logger.warn(
+            { sink: this.name, transformer: this.transformers[i]?.name, err },
+            'transformer failed; sample dropped',
+          );
           current = null;
         }
       }
@@ -90,7 +93,10 @@ export class SampleSink {
         flushed = (this.transformers[i] as Transformer).flush();
       } catch (err) {
         report.transformerErrors += 1;
-        this.logger.warn({ sink: this.name, transformer: this.transformers[i]?.name, err }, 'Error flushing transformer');
+        this.logger.warn(
+          { sink: this.name, transformer: this.transformers[i]?.name, err },
+          'Error flushing transformer',
+        );
         continue;
       }
       const out = this.transform(flushed, i + 1, report);

@@ -80,9 +80,14 @@ t.test('cpu_util, cpu.delta, disk and network rates', async (t) => {
     .trim()
     .split('\n')
     .map((l) => parsePyJson(l) as Obj);
-  const series = (name: string) => published.filter((m) => m.counter_name === name).map((m) => Number(m.counter_volume));
+  const series = (name: string) =>
+    published.filter((m) => m.counter_name === name).map((m) => Number(m.counter_volume));
   t.same(series('cpu'), cpu, 'meter_sink passes every cpu sample through');
-  t.same(series('cpu_util'), [50, 62.5, 10e9 / 60e9 / 2 * 100, 50], 'rate of change ×100/(1e9×cpus); reset: the new value is the growth');
+  t.same(
+    series('cpu_util'),
+    [50, 62.5, (10e9 / 60e9 / 2) * 100, 50],
+    'rate of change ×100/(1e9×cpus); reset: the new value is the growth',
+  );
   t.same(series('cpu.delta'), [60e9, 60e9, 60e9], 'growth_only drops the negative delta at the reset');
   t.same(series('disk.read.bytes.rate'), [300, 0, 100, 100], 'disk rate renamed by map_from/map_to');
   t.same(series('network.incoming.bytes.rate'), [10, 10, 10, 10], 'network rate');

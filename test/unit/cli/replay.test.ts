@@ -1,7 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { decodeNotification, loadEventDefinitions, loadMeterDefinitions, NotificationConverter } from '../../../src/definitions/index.js';
+import {
+  decodeNotification,
+  loadEventDefinitions,
+  loadMeterDefinitions,
+  NotificationConverter,
+} from '../../../src/definitions/index.js';
 import { parsePyJson, verifySignature } from '../../../src/model/index.js';
 import type { PyJson } from '../../../src/model/index.js';
 import { runCli, tempDir } from '../../helpers/cli.js';
@@ -22,11 +27,19 @@ function writePipelines(dir: string, sinkYaml = '') {
     `sources:\n  - name: all\n    meters: ['*']\n    sinks: [all]\nsinks:\n  - name: all\n${sinkYaml}    publishers: ['test://ignored']\n`,
   );
   const eventPipeline = join(dir, 'event_pipeline.yaml');
-  writeFileSync(eventPipeline, `sources:\n  - name: ev\n    events: ['*']\n    sinks: [ev]\nsinks:\n  - name: ev\n    publishers: ['test://ignored']\n`);
+  writeFileSync(
+    eventPipeline,
+    `sources:\n  - name: ev\n    events: ['*']\n    sinks: [ev]\nsinks:\n  - name: ev\n    publishers: ['test://ignored']\n`,
+  );
   return ['--pipeline', pipeline, '--event-pipeline', eventPipeline];
 }
 
-const defs = ['--meters', `${CEILOMETER_19}meters.yaml`, '--event-definitions', `${CEILOMETER_19}event_definitions.yaml`];
+const defs = [
+  '--meters',
+  `${CEILOMETER_19}meters.yaml`,
+  '--event-definitions',
+  `${CEILOMETER_19}event_definitions.yaml`,
+];
 
 t.test('the golden corpus, wire envelopes in, signed metering messages out', async (t) => {
   const dir = tempDir(t);
@@ -35,13 +48,26 @@ t.test('the golden corpus, wire envelopes in, signed metering messages out', asy
   writeFileSync(input, `${corpus.map((c) => JSON.stringify(c.envelope)).join('\n')}\n`);
   const out = join(dir, 'samples.jsonl');
   const evOut = join(dir, 'events.jsonl');
-  const r = await runCli(['replay', ...writePipelines(dir), ...defs, '--input', input, '--output', out, '--events-output', evOut]);
+  const r = await runCli([
+    'replay',
+    ...writePipelines(dir),
+    ...defs,
+    '--input',
+    input,
+    '--output',
+    out,
+    '--events-output',
+    evOut,
+  ]);
   t.equal(r.code, 0, r.stderr);
 
   // The same conversion in-process gives the count to expect.
   const meters = loadMeterDefinitions([`${CEILOMETER_19}meters.yaml`]);
   const events = loadEventDefinitions(`${CEILOMETER_19}event_definitions.yaml`);
-  const converter = new NotificationConverter(meters.converter!, events.converter!, { sampleSource: 'openstack', newId: () => 'x' });
+  const converter = new NotificationConverter(meters.converter!, events.converter!, {
+    sampleSource: 'openstack',
+    newId: () => 'x',
+  });
   let samples = 0;
   let evs = 0;
   for (const c of corpus) {
@@ -52,7 +78,10 @@ t.test('the golden corpus, wire envelopes in, signed metering messages out', asy
   const lines = readJsonl(out);
   t.equal(lines.length, samples, 'one line per published sample');
   t.ok(samples > 200, `${samples} samples`);
-  t.ok(lines.every((m) => typeof m.counter_name === 'string' && verifySignature(m, SECRET)), 'signed metering messages');
+  t.ok(
+    lines.every((m) => typeof m.counter_name === 'string' && verifySignature(m, SECRET)),
+    'signed metering messages',
+  );
   t.equal(readJsonl(evOut).length, evs, 'one line per event');
   t.match(r.stderr, new RegExp(`replay: ${corpus.length} lines \\(0 skipped\\), ${corpus.length} notifications`));
 });
@@ -73,7 +102,17 @@ t.test('batch forms, stdin, malformed lines', async (t) => {
     message_id: `${name}-${volume}`,
     source: 'openstack',
   });
-  const internal = { name: 'internal', type: 'delta', unit: 'x', volume: '7', user_id: null, project_id: null, resource_id: 'r', timestamp: '2026-11-22T10:00:00Z', resource_metadata: null };
+  const internal = {
+    name: 'internal',
+    type: 'delta',
+    unit: 'x',
+    volume: '7',
+    user_id: null,
+    project_id: null,
+    resource_id: 'r',
+    timestamp: '2026-11-22T10:00:00Z',
+    resource_metadata: null,
+  };
   const input = [
     JSON.stringify(sample('a', 1, '2026-11-22T10:00:00+00:00')),
     '{not json',

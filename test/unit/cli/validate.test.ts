@@ -21,6 +21,12 @@ t.test('the packaged defaults are valid', async (t) => {
   t.match(r.stdout, /^valid: .*config\/pipeline\.yaml/);
 });
 
+t.test('the shipped agent options file is valid and names the shipped files', async (t) => {
+  const r = await runCli(['validate', '--config-file', 'config/meterflow.yaml']);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /config\/pipeline\.yaml, .*config\/event_pipeline\.yaml, .*config\/meters\.yaml, .*config\/event_definitions\.yaml/);
+});
+
 t.test('Ceilometer 19 files load unmodified (gnocchi:// is skipped with a warning)', async (t) => {
   const r = await runCli(['validate', ...compatFlags(CEILOMETER_19)]);
   t.equal(r.code, 0, r.stderr);
@@ -76,7 +82,11 @@ t.test('every error of every file at once, as file:line: path: message', async (
   const r = await runCli(['validate', '--pipeline', pipeline, '--meters', meters]);
   t.equal(r.code, 1);
   const lines = r.stderr.split('\n');
-  const has = (re: RegExp) => t.ok(lines.some((l) => re.test(l)), `${re} in:\n${r.stderr}`);
+  const has = (re: RegExp) =>
+    t.ok(
+      lines.some((l) => re.test(l)),
+      `${re} in:\n${r.stderr}`,
+    );
   has(/pipeline\.yaml:5: sources\[1\]\.name: Duplicated source names: a$/);
   has(/pipeline\.yaml:3: sources\[0\]\.meters: Both included and excluded meters specified$/);
   has(/pipeline\.yaml:4: sources\[0\]\.sinks\[1\]: Dangling sink missing from source a$/);

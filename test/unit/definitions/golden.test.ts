@@ -6,9 +6,21 @@
  */
 import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { loadEventDefinitions, loadMeterDefinitions, NotificationConverter, decodeNotification } from '../../../src/definitions/index.js';
+import {
+  loadEventDefinitions,
+  loadMeterDefinitions,
+  NotificationConverter,
+  decodeNotification,
+} from '../../../src/definitions/index.js';
 import type { Conversion } from '../../../src/definitions/index.js';
-import { coerceVolume, dumpsPyJson, eventToMessage, parsePyJson, pyStr, sampleToDict } from '../../../src/model/index.js';
+import {
+  coerceVolume,
+  dumpsPyJson,
+  eventToMessage,
+  parsePyJson,
+  pyStr,
+  sampleToDict,
+} from '../../../src/model/index.js';
 import type { PyJson } from '../../../src/model/index.js';
 import { CEILOMETER_19, GOLDEN } from '../../helpers/paths.js';
 
@@ -27,7 +39,8 @@ const expected = readLines(`${GOLDEN}expected.jsonl`);
 
 const meters = loadMeterDefinitions([`${CEILOMETER_19}meters.yaml`]);
 const events = loadEventDefinitions(`${CEILOMETER_19}event_definitions.yaml`);
-if (!meters.converter || !events.converter) throw new Error(`definitions failed to load: ${JSON.stringify([...meters.issues, ...events.issues])}`);
+if (!meters.converter || !events.converter)
+  throw new Error(`definitions failed to load: ${JSON.stringify([...meters.issues, ...events.issues])}`);
 const converter = new NotificationConverter(meters.converter, events.converter, {
   sampleSource: 'openstack',
   newId: () => 'generated',
@@ -42,7 +55,8 @@ const get = (o: PyJson | undefined, ...keys: string[]): PyJson => {
 /** Rule (oddity 1): user/project fall back to the context, which Ceilometer 19 never managed. */
 function contextFallback(sample: Obj, ctxt: PyJson): void {
   if (sample.user_id === null) sample.user_id = get(ctxt, 'user_id') ?? get(ctxt, 'user');
-  if (sample.project_id === null) sample.project_id = get(ctxt, 'project_id') ?? get(ctxt, 'tenant_id') ?? get(ctxt, 'tenant');
+  if (sample.project_id === null)
+    sample.project_id = get(ctxt, 'project_id') ?? get(ctxt, 'tenant_id') ?? get(ctxt, 'tenant');
 }
 
 /**
@@ -109,7 +123,9 @@ for (const exp of expected) {
     t.equal(dump(meterSamples), dump(wantSamples), 'samples');
     t.same(
       conversion.dropped.map((d) => d.reason).sort(),
-      expectedDropped.map((r) => (r === 'volume is None' || r === 'volume is not a number' ? r : 'invalid sample')).sort(),
+      expectedDropped
+        .map((r) => (r === 'volume is None' || r === 'volume is not a number' ? r : 'invalid sample'))
+        .sort(),
       'dropped samples',
     );
     t.same(conversion.failures, [], 'no definition failed');
@@ -127,9 +143,11 @@ for (const exp of expected) {
       t.equal(conversion.event, null, 'no event');
     } else {
       t.ok(conversion.event, 'event');
-      if (conversion.event) t.equal(dump(eventToMessage(conversion.event, SECRET)), dump(wantEvents[0]), 'event message and signature');
+      if (conversion.event)
+        t.equal(dump(eventToMessage(conversion.event, SECRET)), dump(wantEvents[0]), 'event message and signature');
     }
     const def = exp.event_definition as Obj | null;
-    if (def && conversion.eventDefinition) t.equal(conversion.eventDefinition.index, def.index, 'event definition selected');
+    if (def && conversion.eventDefinition)
+      t.equal(conversion.eventDefinition.index, def.index, 'event definition selected');
   });
 }
