@@ -60,7 +60,11 @@ export function parseYamlText(file: string, text: string, options: LoadYamlOptio
   const locate = (path: readonly PathSegment[]) => locateInDocument(doc, lineCounter, path);
   try {
     // Last line of defence (alias count limit); the known failures were reported above.
-    return { value: version === '1.1' ? pyYamlToJs(doc) : (doc.toJS({ maxAliasCount: 10_000 }) ?? null), locate, issues };
+    return {
+      value: version === '1.1' ? pyYamlToJs(doc) : (doc.toJS({ maxAliasCount: 10_000 }) ?? null),
+      locate,
+      issues,
+    };
   } catch (err) {
     return failed([{ file, line: 0, path: '', message: errorText(err) }]);
   }

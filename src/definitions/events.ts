@@ -144,7 +144,10 @@ export class EventConverter {
 
   /** The notification time as naive UTC; an unparsable one falls back to now, with a warning. */
   private generated(ts: string | null, result: EventConversion): string {
-    if (ts === null) return this.now();
+    if (ts === null) {
+      result.warnings.push('generated: the notification has no timestamp; using the current time');
+      return this.now();
+    }
     try {
       return normalizeNaiveUtc(ts);
     } catch (err) {

@@ -101,9 +101,14 @@ export class MeterConverter {
     const message = notification.message;
     for (const definition of this.definitions) {
       if (!matchesEventType(definition, message.event_type)) continue;
+      // Staged so that a definition failing on a later row loses all of its rows, not just some.
+      const staged: MeterConversion = { samples: [], sampleDefinitions: [], dropped: [], failures: [], warnings: [] };
       try {
         const rows = this.evaluate(definition, message, context);
-        for (const [i, row] of rows.entries()) this.emit(definition, message, row, i, out);
+        for (const [i, row] of rows.entries()) this.emit(definition, message, row, i, staged);
+        out.samples.push(...staged.samples);
+        out.sampleDefinitions.push(...staged.sampleDefinitions);
+        out.dropped.push(...staged.dropped);
       } catch (err) {
         out.failures.push({ definition: definition.name, message: (err as Error).message });
       }

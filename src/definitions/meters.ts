@@ -91,7 +91,7 @@ function compileMetadata(spec: unknown, issues: FieldIssue[]): Map<string, Field
  */
 export function compileMeterDefinition(raw: Record<string, unknown>, issues: FieldIssue[]): MeterDefinition | null {
   const before = issues.length;
-  const missing = REQUIRED.filter((k) => !raw[k] && raw[k] !== 0);
+  const missing = REQUIRED.filter((k) => !raw[k]);
   if (missing.length > 0) issues.push({ path: [], message: `Required fields [${missing.join(', ')}] not specified` });
   for (const key of Object.keys(raw)) if (!KNOWN_KEYS.has(key)) issues.push({ path: [key], message: 'unknown key' });
   const lookup = compileLookup(raw.lookup, issues);
@@ -99,7 +99,7 @@ export function compileMeterDefinition(raw: Record<string, unknown>, issues: Fie
   if (raw.type !== undefined && !lookup.has('type') && !['gauge', 'delta', 'cumulative'].includes(String(raw.type))) {
     issues.push({ path: ['type'], message: `Invalid type ${String(raw.type)} specified` });
   }
-  const eventTypes = raw.event_type === undefined ? [] : compileEventTypes(raw.event_type, issues);
+  const eventTypes = raw.event_type == null ? [] : compileEventTypes(raw.event_type, issues);
   const fields = new Map<MeterField, Field>();
   for (const key of FIELD_KEYS) {
     if (raw[key] === undefined || raw[key] === null) continue;

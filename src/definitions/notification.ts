@@ -109,7 +109,7 @@ export function decodeNotification(value: unknown): Notification {
     if (!isObject(decoded)) throw new BadInputError('not_an_envelope', 'oslo.message must encode an object');
     return fromInnerMessage(decoded);
   }
-  if (isObject(value.ctxt)) return fromEndpointForm(value);
+  if (isObject(value.ctxt) || isObject(value.metadata)) return fromEndpointForm(value);
   return fromInnerMessage(value);
 }
 

@@ -69,9 +69,10 @@ const bitfield: PluginFactory = (parameters) => {
     if (typeof flag !== 'object' || flag === null) throw new Error(`flags[${i}] must be a mapping`);
     const { path, bit } = flag as Record<string, unknown>;
     if (typeof path !== 'string') throw new Error(`flags[${i}].path must be a string`);
-    if (!Number.isInteger(Number(bit))) throw new Error(`flags[${i}].bit must be an integer`);
+    if (typeof bit !== 'number' || !Number.isInteger(bit) || bit < 0)
+      throw new Error(`flags[${i}].bit must be a non-negative integer`);
     const hasValue = 'value' in flag;
-    return { path, bit: 2 ** Number(bit), hasValue, value: (flag as Record<string, unknown>).value };
+    return { path, bit: 2 ** bit, hasValue, value: (flag as Record<string, unknown>).value };
   });
   return {
     name: 'bitfield',

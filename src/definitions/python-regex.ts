@@ -18,14 +18,20 @@ export function compileGlob(pattern: string): RegExp {
     if (c === '*') out += '.*';
     else if (c === '?') out += '.';
     else if (c === '[') {
-      const end = pattern.indexOf(']', i + 2);
+      // As fnmatch: a `]` right after `[` or `[!` is a member, not the end of the set.
+      let j = i + 1;
+      if (pattern[j] === '!') j++;
+      if (pattern[j] === ']') j++;
+      const end = pattern.indexOf(']', j);
       if (end < 0) {
         out += '\\[';
         continue;
       }
       let body = pattern.slice(i + 1, end);
-      if (body.startsWith('!')) body = `^${body.slice(1)}`;
-      out += `[${body.replace(/\\/g, '\\\\')}]`;
+      const negate = body.startsWith('!');
+      if (negate) body = body.slice(1);
+      body = body.replace(/[\\\]^]/g, '\\$&');
+      out += `[${negate ? '^' : ''}${body}]`;
       i = end;
     } else out += c.replace(/[.+^${}()|\\/]/g, '\\$&');
   }

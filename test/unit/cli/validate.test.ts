@@ -24,7 +24,10 @@ t.test('the packaged defaults are valid', async (t) => {
 t.test('the shipped agent options file is valid and names the shipped files', async (t) => {
   const r = await runCli(['validate', '--config-file', 'config/meterflow.yaml']);
   t.equal(r.code, 0, r.stderr);
-  t.match(r.stdout, /config\/pipeline\.yaml, .*config\/event_pipeline\.yaml, .*config\/meters\.yaml, .*config\/event_definitions\.yaml/);
+  t.match(
+    r.stdout,
+    /config\/pipeline\.yaml, .*config\/event_pipeline\.yaml, .*config\/meters\.yaml, .*config\/event_definitions\.yaml/,
+  );
 });
 
 t.test('Ceilometer 19 files load unmodified (gnocchi:// is skipped with a warning)', async (t) => {

@@ -94,23 +94,70 @@ t.test("sender's form: ctxt without metadata has neither id nor time", async (t)
 });
 
 t.test('BadInputError reasons', async (t) => {
-  t.equal(reasonOf(() => decodeNotificationText('{nope')), 'not_json');
-  t.equal(reasonOf(() => decodeNotification([1])), 'not_an_envelope');
-  t.equal(reasonOf(() => decodeNotification(null)), 'not_an_envelope');
-  t.equal(reasonOf(() => decodeNotification({ 'oslo.message': { a: 1 } })), 'not_an_envelope');
-  t.equal(reasonOf(() => decodeNotification({ 'oslo.message': '{bad' })), 'not_json');
-  t.equal(reasonOf(() => decodeNotification({ 'oslo.message': '[1]' })), 'not_an_envelope');
-  t.equal(reasonOf(() => decodeNotification({ ...inner, event_type: '' })), 'bad_field');
-  t.equal(reasonOf(() => decodeNotification({ ...inner, event_type: 3 })), 'bad_field');
+  t.equal(
+    reasonOf(() => decodeNotificationText('{nope')),
+    'not_json',
+  );
+  t.equal(
+    reasonOf(() => decodeNotification([1])),
+    'not_an_envelope',
+  );
+  t.equal(
+    reasonOf(() => decodeNotification(null)),
+    'not_an_envelope',
+  );
+  t.equal(
+    reasonOf(() => decodeNotification({ 'oslo.message': { a: 1 } })),
+    'not_an_envelope',
+  );
+  t.equal(
+    reasonOf(() => decodeNotification({ 'oslo.message': '{bad' })),
+    'not_json',
+  );
+  t.equal(
+    reasonOf(() => decodeNotification({ 'oslo.message': '[1]' })),
+    'not_an_envelope',
+  );
+  t.equal(
+    reasonOf(() => decodeNotification({ ...inner, event_type: '' })),
+    'bad_field',
+  );
+  t.equal(
+    reasonOf(() => decodeNotification({ ...inner, event_type: 3 })),
+    'bad_field',
+  );
   const { priority: _p, ...noPriority } = inner;
-  t.equal(reasonOf(() => decodeNotification(noPriority)), 'bad_field', 'priority is required');
-  t.equal(reasonOf(() => decodeNotification({ ...inner, message_id: 7 })), 'bad_field');
-  t.equal(reasonOf(() => decodeNotification({ ...inner, timestamp: 1234 })), 'bad_field');
-  t.equal(reasonOf(() => decodeNotification({ ...inner, publisher_id: ['x'] })), 'bad_field');
+  t.equal(
+    reasonOf(() => decodeNotification(noPriority)),
+    'bad_field',
+    'priority is required',
+  );
+  t.equal(
+    reasonOf(() => decodeNotification({ ...inner, message_id: 7 })),
+    'bad_field',
+  );
+  t.equal(
+    reasonOf(() => decodeNotification({ ...inner, timestamp: 1234 })),
+    'bad_field',
+  );
+  t.equal(
+    reasonOf(() => decodeNotification({ ...inner, publisher_id: ['x'] })),
+    'bad_field',
+  );
   const endpoint = { ctxt: {}, event_type: 'a', priority: 'info', payload: {} };
-  t.equal(reasonOf(() => decodeNotification({ ...endpoint, metadata: 'x' })), 'bad_field');
-  t.equal(reasonOf(() => decodeNotification({ ...endpoint, metadata: { message_id: 1 } })), 'bad_field');
-  t.equal(reasonOf(() => decodeNotification({ ...endpoint, metadata: null })), undefined, 'null metadata = absent');
+  t.equal(
+    reasonOf(() => decodeNotification({ ...endpoint, metadata: 'x' })),
+    'bad_field',
+  );
+  t.equal(
+    reasonOf(() => decodeNotification({ ...endpoint, metadata: { message_id: 1 } })),
+    'bad_field',
+  );
+  t.equal(
+    reasonOf(() => decodeNotification({ ...endpoint, metadata: null })),
+    undefined,
+    'null metadata = absent',
+  );
 });
 
 t.test('a BadInputError is a MeterflowError with code bad_input and the cause kept', async (t) => {
