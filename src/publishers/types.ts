@@ -2,6 +2,7 @@ import type { ConfigIssue } from '../errors.js';
 import type { Clock } from '../model/clock.js';
 import type { Event } from '../model/event.js';
 import type { Sample } from '../model/sample.js';
+import type { ConfirmPublisher } from '../messaging/types.js';
 import type { Logger } from '../observability/logger.js';
 
 /**
@@ -24,6 +25,16 @@ export interface PublisherContext {
   clock: Clock;
   /** Relative file paths in publisher URLs resolve against this directory. */
   baseDir: string;
+  /** `[DEFAULT] host`, used in `publisher_id` (`telemetry.publisher.<host>`). */
+  host?: string;
+  /** `[publisher_notifier] metering_topic` / `event_topic` defaults of `notifier://`. */
+  notifierTopics?: { metering: string; event: string };
+  /**
+   * Publishing to RabbitMQ for `notifier://`: the agent's transport when `url` is null, else a
+   * transport for the URL's broker. Absent in offline runs (`replay`), where `notifier://`
+   * cannot be created.
+   */
+  messaging?: { publisherFor(url: string | null): ConfirmPublisher };
 }
 
 export interface PublisherSpec {
