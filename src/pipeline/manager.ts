@@ -1,5 +1,5 @@
 import { EventPipeline, SamplePipeline } from './pipeline.js';
-import { EventSink, emptyReport, mergeReport, SampleSink } from './sink.js';
+import { EventSink, emptyReport, SampleSink } from './sink.js';
 import type { SinkReport } from './sink.js';
 import type { PipelineConfig, SinkConfig } from '../config/index.js';
 import type { Event, Sample } from '../model/index.js';
@@ -24,6 +24,57 @@ export interface PipelineManagerOptions {
 export interface BatchReport extends SinkReport {
   /** Per pipeline name. */
   pipelines: Map<string, SinkReport>;
+}
+
+/** What one publish context receives. */
+export interface PublishGroup {
+  samples: readonly Sample[];
+  events: readonly Event[];
+}
+
+function reportFor(total: BatchReport, pipeline: string): SinkReport {
+  let report = total.pipelines.get(pipeline);
+  if (!report) {
+    report = emptyReport();
+    total.pipelines.set(pipeline, report);
+  }
+  return report;
+}
+
+/**
+ * Items waiting for their publishers: one list per publisher in production order, remembering
+ * which pipeline contributed how many, so results can be reported per pipeline.
+ */
+class Outbox<T> {
+  private readonly queues = new Map<Publisher, { items: T[]; perPipeline: Map<string, number> }>();
+
+  add(publishers: readonly Publisher[], pipeline: string, items: readonly T[]): void {
+    if (items.length === 0) return;
+    for (const publisher of publishers) {
+      let queue = this.queues.get(publisher);
+      if (!queue) {
+        queue = { items: [], perPipeline: new Map() };
+        this.queues.set(publisher, queue);
+      }
+      for (const item of items) queue.items.push(item);
+      queue.perPipeline.set(pipeline, (queue.perPipeline.get(pipeline) ?? 0) + items.length);
+    }
+  }
+
+  /** One call per publisher; a failure is recorded and the next publisher still gets its share. */
+  async send(call: (publisher: Publisher, items: T[]) => Promise<void>, total: BatchReport): Promise<void> {
+    for (const [publisher, queue] of this.queues) {
+      try {
+        await call(publisher, queue.items);
+        total.published += queue.items.length;
+        for (const [name, n] of queue.perPipeline) reportFor(total, name).published += n;
+      } catch (err) {
+        const failure = { publisher: publisher.target, error: err as Error };
+        total.publishErrors.push(failure);
+        for (const name of queue.perPipeline.keys()) reportFor(total, name).publishErrors.push(failure);
+      }
+    }
+  }
 }
 
 /**
@@ -81,41 +132,57 @@ export class PipelineManager {
   }
 
   /**
-   * Ceilometer's publish context: the batch goes through every pipeline, then (unless `flush`
-   * is false) every pipeline is flushed. Publisher errors are collected, never thrown.
+   * Ceilometer's publish context for one batch: it goes through every pipeline, then (unless
+   * `flush` is false) every pipeline is flushed. Publisher errors are collected, never thrown.
    */
-  async publishBatch(
-    batch: { samples: readonly Sample[]; events: readonly Event[] },
-    flush = true,
-  ): Promise<BatchReport> {
+  async publishBatch(batch: PublishGroup, flush = true): Promise<BatchReport> {
+    return this.publishGroups([batch], flush);
+  }
+
+  /**
+   * Several publish contexts in a row (Ceilometer opens one per notification), with the
+   * publishing done once at the end: each publisher receives, in one call, everything the groups
+   * produced for it, in the order Ceilometer would have published it. Transformer state
+   * advances group by group exactly as with separate contexts.
+   */
+  async publishGroups(groups: readonly PublishGroup[], flush = true): Promise<BatchReport> {
     const total: BatchReport = { ...emptyReport(), pipelines: new Map() };
-    const add = (name: string, report: SinkReport): void => {
-      mergeReport(total, report);
-      const existing = total.pipelines.get(name);
-      total.pipelines.set(name, existing ? mergeReport(existing, report) : report);
-    };
-    if (batch.samples.length > 0) {
-      for (const pipeline of this.samplePipelines) add(pipeline.name, await pipeline.publish(batch.samples));
+    const samples = new Outbox<Sample>();
+    const events = new Outbox<Event>();
+    for (const group of groups) {
+      if (group.samples.length > 0) {
+        for (const pipeline of this.samplePipelines) {
+          samples.add(
+            pipeline.sink.publishers,
+            pipeline.name,
+            pipeline.process(group.samples, reportFor(total, pipeline.name)),
+          );
+        }
+      }
+      if (group.events.length > 0) {
+        for (const pipeline of this.eventPipelines)
+          events.add(pipeline.sink.publishers, pipeline.name, pipeline.accepted(group.events));
+      }
+      if (flush) this.drainInto(samples, total);
     }
-    if (batch.events.length > 0) {
-      for (const pipeline of this.eventPipelines) add(pipeline.name, await pipeline.publish(batch.events));
-    }
-    if (flush) await this.flushInto(add);
+    await samples.send((p, items) => p.publishSamples(items), total);
+    await events.send((p, items) => p.publishEvents(items), total);
     return total;
   }
 
   /** Flush every sample pipeline (transformers holding samples back release them). */
   async flush(): Promise<BatchReport> {
     const total: BatchReport = { ...emptyReport(), pipelines: new Map() };
-    await this.flushInto((name, report) => {
-      mergeReport(total, report);
-      total.pipelines.set(name, report);
-    });
+    const samples = new Outbox<Sample>();
+    this.drainInto(samples, total);
+    await samples.send((p, items) => p.publishSamples(items), total);
     return total;
   }
 
-  private async flushInto(add: (name: string, report: SinkReport) => void): Promise<void> {
-    for (const pipeline of this.samplePipelines) add(pipeline.name, await pipeline.flush());
+  private drainInto(outbox: Outbox<Sample>, total: BatchReport): void {
+    for (const pipeline of this.samplePipelines) {
+      outbox.add(pipeline.sink.publishers, pipeline.name, pipeline.drain(reportFor(total, pipeline.name)));
+    }
   }
 
   async close(): Promise<void> {

@@ -26,6 +26,17 @@ export class SamplePipeline {
   async flush(): Promise<SinkReport> {
     return this.sink.flush();
   }
+
+  /** The samples this source accepts, through the sink's transformers (no publishing). */
+  process(samples: readonly Sample[], report: SinkReport): Sample[] {
+    const accepted = samples.filter((s) => this.matcher.matches(s.name));
+    return accepted.length === 0 ? [] : this.sink.process(accepted, report);
+  }
+
+  /** Flush the sink's transformers (no publishing). */
+  drain(report: SinkReport): Sample[] {
+    return this.sink.drain(report);
+  }
 }
 
 /** A (source, sink) pair of event_pipeline.yaml: the source filters by event type. */
@@ -46,7 +57,10 @@ export class EventPipeline {
   }
 
   async publish(events: readonly Event[]): Promise<SinkReport> {
-    const accepted = events.filter((e) => this.matcher.matches(e.event_type));
-    return this.sink.publish(accepted);
+    return this.sink.publish(this.accepted(events));
+  }
+
+  accepted(events: readonly Event[]): Event[] {
+    return events.filter((e) => this.matcher.matches(e.event_type));
   }
 }

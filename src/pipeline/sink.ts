@@ -77,16 +77,14 @@ export class SampleSink {
     return out;
   }
 
-  async publish(samples: readonly Sample[]): Promise<SinkReport> {
-    const report = emptyReport();
-    const out = this.transform(samples, 0, report);
-    await fanOut(this.publishers, (p) => p.publishSamples(out), out.length, report);
-    return report;
+  /** Ceilometer's `publish_data` without the publishing: what the transformer chain lets through. */
+  process(samples: readonly Sample[], report: SinkReport): Sample[] {
+    return this.transform(samples, 0, report);
   }
 
   /** Flush transformer i and push its output through i+1..n, for every i in order. */
-  async flush(): Promise<SinkReport> {
-    const report = emptyReport();
+  drain(report: SinkReport): Sample[] {
+    const out: Sample[] = [];
     for (let i = 0; i < this.transformers.length; i++) {
       let flushed: Sample[];
       try {
@@ -99,9 +97,22 @@ export class SampleSink {
         );
         continue;
       }
-      const out = this.transform(flushed, i + 1, report);
-      await fanOut(this.publishers, (p) => p.publishSamples(out), out.length, report);
+      out.push(...this.transform(flushed, i + 1, report));
     }
+    return out;
+  }
+
+  async publish(samples: readonly Sample[]): Promise<SinkReport> {
+    const report = emptyReport();
+    const out = this.process(samples, report);
+    await fanOut(this.publishers, (p) => p.publishSamples(out), out.length, report);
+    return report;
+  }
+
+  async flush(): Promise<SinkReport> {
+    const report = emptyReport();
+    const out = this.drain(report);
+    await fanOut(this.publishers, (p) => p.publishSamples(out), out.length, report);
     return report;
   }
 }
