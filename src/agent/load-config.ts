@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadAgentOptions, loadPipelineFile } from '../config/index.js';
 import type { AgentOptions, PipelineConfig } from '../config/index.js';
@@ -36,12 +36,12 @@ export interface LoadedConfig {
 
 /**
  * Where a definition file comes from: the flag, else the options file, else (like Ceilometer's
- * packaged fallback) meterflow's own `config/` when the configured file does not exist and was
- * never explicitly set.
+ * packaged fallback) meterflow's own `config/` when the configured file does not exist and
+ * still has the default name (an option naming another file must exist).
  */
-function pick(flag: string | undefined, configured: string, explicit: boolean, packaged: string): string {
+function pick(flag: string | undefined, configured: string, packaged: string): string {
   if (flag !== undefined) return resolve(flag);
-  if (explicit || existsSync(configured)) return configured;
+  if (existsSync(configured) || basename(configured) !== packaged) return configured;
   return resolve(PACKAGED_CONFIG_DIR, packaged);
 }
 
@@ -53,20 +53,18 @@ export function loadConfig(
 ): LoadedConfig {
   const loadedOptions = loadAgentOptions({ ...(flags.configFile ? { file: resolve(flags.configFile) } : {}), env });
   const issues: ConfigIssue[] = [...loadedOptions.issues];
-  const warnings: ConfigIssue[] = [];
+  const warnings: ConfigIssue[] = [...loadedOptions.warnings];
   const options = loadedOptions.options;
   if (!options) return { pipelines: {}, issues, warnings };
-  const explicit = flags.configFile !== undefined;
   const files = {
-    pipeline: pick(flags.pipeline, options.DEFAULT.pipeline_cfg_file, explicit, 'pipeline.yaml'),
-    eventPipeline: pick(flags.eventPipeline, options.DEFAULT.event_pipeline_cfg_file, explicit, 'event_pipeline.yaml'),
+    pipeline: pick(flags.pipeline, options.DEFAULT.pipeline_cfg_file, 'pipeline.yaml'),
+    eventPipeline: pick(flags.eventPipeline, options.DEFAULT.event_pipeline_cfg_file, 'event_pipeline.yaml'),
     meters: flags.meters?.length
       ? flags.meters.map((m) => resolve(m))
-      : options.meter.meter_definitions_dirs.map((m) => pick(undefined, m, explicit, 'meters.yaml')),
+      : options.meter.meter_definitions_dirs.map((m) => pick(undefined, m, 'meters.yaml')),
     eventDefinitions: pick(
       flags.eventDefinitions,
       options.event.definitions_cfg_file,
-      explicit,
       'event_definitions.yaml',
     ),
   };

@@ -117,6 +117,14 @@ const osloRabbitSection = section({
   rabbit_qos_prefetch_count: z.int().min(0).default(100),
   /** Declare notification queues durable (must match the services'). Default false. */
   amqp_durable_queues: z.boolean().default(false),
+  /** Connect over TLS (also implied by an `amqps://` URL). Default false. */
+  ssl: z.boolean().default(false),
+  /** CA certificates to verify the broker with; none means the system CAs. Default none. */
+  ssl_ca_file: nonEmpty().nullable().default(null),
+  /** Client certificate for TLS client authentication. Default none. */
+  ssl_cert_file: nonEmpty().nullable().default(null),
+  /** Private key of `ssl_cert_file`. Default none. */
+  ssl_key_file: nonEmpty().nullable().default(null),
 });
 
 const meterflowSection = section({

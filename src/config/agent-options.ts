@@ -1,13 +1,18 @@
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { core } from 'zod';
 import type { ConfigIssue } from '../errors.js';
 import { type EnvOverride, readEnvOverrides, sectionOptions } from './agent-env.js';
 import { type AgentOptions, agentOptionsSchema, FILE_OPTIONS, type SectionName } from './agent-options-schema.js';
+import { isIniOptionsFile, readCeilometerConf } from './ceilometer-conf.js';
 import { isMapping, type Mapping, typeName } from './issue-list.js';
-import { loadYaml, type PathSegment, pathToString } from './yaml-source.js';
+import { type PathSegment, parseYamlText, pathToString } from './yaml-source.js';
 
 export interface LoadAgentOptionsInput {
-  /** The options file; without it every option is its default (plus the environment). */
+  /**
+   * The options file: meterflow YAML, or Ceilometer's INI `ceilometer.conf` (a `.conf`/`.ini`
+   * name or a first `[section]` line). Without it every option is its default (plus the environment).
+   */
   file?: string;
   /** Default `process.env`. */
   env?: NodeJS.ProcessEnv;
@@ -17,46 +22,90 @@ export interface LoadAgentOptionsInput {
 interface RawOptions {
   value: Mapping;
   locate(path: readonly PathSegment[]): number;
+  /** How an issue names a path (INI: the `section.option` written, maybe a deprecated name). */
+  printPath(path: readonly PathSegment[]): string;
   file: string;
   /** `section.option` → environment variable that set it. */
   fromEnv: Map<string, string>;
 }
 
+export interface LoadAgentOptionsResult {
+  /** Absent when there is any issue. */
+  options?: AgentOptions;
+  issues: ConfigIssue[];
+  /** Problems that do not stop the agent: INI options and sections meterflow does not use, deprecated names. */
+  warnings: ConfigIssue[];
+}
+
 /**
- * Reads the options file (YAML 1.2: no `yes`/`no` booleans in a file meterflow introduced),
- * applies `METERFLOW_<SECTION>__<OPTION>`, `AMQP_URL` and `REDIS_URL`, validates the whole and
- * resolves relative file options against the file's directory (cwd without a file).
+ * Reads the options file (YAML 1.2: no `yes`/`no` booleans in a file meterflow introduced; or
+ * an oslo.config INI file, see `readCeilometerConf`), applies `METERFLOW_<SECTION>__<OPTION>`,
+ * `AMQP_URL` and `REDIS_URL`, validates the whole and resolves relative file options against
+ * the file's directory (cwd without a file), as Ceilometer looks next to its config file first.
  * Precedence: `METERFLOW_*` > shortcut variables > file > defaults.
  */
-export function loadAgentOptions(input: LoadAgentOptionsInput = {}): { options?: AgentOptions; issues: ConfigIssue[] } {
+export function loadAgentOptions(input: LoadAgentOptionsInput = {}): LoadAgentOptionsResult {
   const loaded = readRaw(input.file);
-  if (loaded.issues.length > 0) return { issues: loaded.issues };
+  const warnings = loaded.warnings;
+  // A file that failed leaves no value (or, in INI, leaves out the invalid options), so the
+  // schema still checks the rest and the environment: every problem is reported at once.
   const raw = loaded.raw;
   const env = readEnvOverrides(input.env ?? process.env);
   applyOverrides(raw, env.overrides);
   const parsed = agentOptionsSchema.safeParse(raw.value);
   const schemaIssues = parsed.success ? [] : parsed.error.issues.flatMap((i) => toIssues(raw, i));
   // zod reports in schema order; operators read the file top to bottom.
-  const issues = [...env.issues, ...schemaIssues.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line)];
-  if (!parsed.success || issues.length > 0) return { issues };
+  const fileIssues = [...loaded.issues, ...schemaIssues].sort(
+    (a, b) => a.file.localeCompare(b.file) || a.line - b.line,
+  );
+  const issues = [...env.issues, ...fileIssues];
+  if (!parsed.success || issues.length > 0) return { issues, warnings };
   const baseDir = input.file === undefined ? process.cwd() : dirname(resolve(input.file));
-  return { options: resolveFiles(parsed.data, baseDir), issues: [] };
+  return { options: resolveFiles(parsed.data, baseDir), issues: [], warnings };
 }
 
-function readRaw(file: string | undefined): { raw: RawOptions; issues: ConfigIssue[] } {
-  const empty: RawOptions = { value: {}, locate: () => 0, file: file ?? '<defaults>', fromEnv: new Map() };
-  if (file === undefined) return { raw: empty, issues: [] };
-  const source = loadYaml(file, { version: '1.2' });
-  if (source.issues.length > 0) return { raw: empty, issues: source.issues };
-  if (source.value === null) return { raw: empty, issues: [] };
+interface ReadResult {
+  raw: RawOptions;
+  issues: ConfigIssue[];
+  warnings: ConfigIssue[];
+}
+
+function readRaw(file: string | undefined): ReadResult {
+  const empty: RawOptions = {
+    value: {},
+    locate: () => 0,
+    printPath: pathToString,
+    file: file ?? '<defaults>',
+    fromEnv: new Map(),
+  };
+  if (file === undefined) return { raw: empty, issues: [], warnings: [] };
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const message = `cannot read file: ${err instanceof Error ? err.message : String(err)}`;
+    return { raw: empty, issues: [{ file, line: 0, path: '', message }], warnings: [] };
+  }
+  if (isIniOptionsFile(file, text)) {
+    const conf = readCeilometerConf(file, text);
+    const raw = { ...empty, value: conf.value, locate: conf.locate, printPath: conf.printPath };
+    return { raw, issues: conf.issues, warnings: conf.warnings };
+  }
+  return readYaml(file, text, empty);
+}
+
+function readYaml(file: string, text: string, empty: RawOptions): ReadResult {
+  const source = parseYamlText(file, text, { version: '1.2' });
+  if (source.issues.length > 0) return { raw: empty, issues: source.issues, warnings: [] };
+  if (source.value === null) return { raw: empty, issues: [], warnings: [] };
   if (!isMapping(source.value)) {
     const message = `must be a mapping of sections, not ${typeName(source.value)}`;
-    return { raw: empty, issues: [{ file, line: source.locate([]), path: '', message }] };
+    return { raw: empty, issues: [{ file, line: source.locate([]), path: '', message }], warnings: [] };
   }
   // A section written with nothing under it (`notification:`) means all its defaults.
   const value: Mapping = {};
   for (const [key, section] of Object.entries(source.value)) value[key] = section === null ? {} : section;
-  return { raw: { ...empty, value, locate: source.locate }, issues: [] };
+  return { raw: { ...empty, value, locate: source.locate }, issues: [], warnings: [] };
 }
 
 function applyOverrides(raw: RawOptions, overrides: readonly EnvOverride[]): void {
@@ -78,7 +127,7 @@ function toIssues(raw: RawOptions, issue: core.$ZodIssue): ConfigIssue[] {
   }
   const variable = path.length >= 2 ? raw.fromEnv.get(`${path[0]}.${path[1]}`) : undefined;
   if (variable !== undefined) return [{ file: variable, line: 0, path: pathToString(path), message: issue.message }];
-  return [{ file: raw.file, line: raw.locate(path), path: pathToString(path), message: issue.message }];
+  return [{ file: raw.file, line: raw.locate(path), path: raw.printPath(path), message: issue.message }];
 }
 
 function unknownKeyMessage(path: readonly PathSegment[], key: string): string {

@@ -29,6 +29,12 @@ export { loadEventDefinitionsFile, loadMeterDefinitionFiles } from './definition
 
 export type { AgentOptions } from './agent-options-schema.js';
 export { agentOptionsSchema, DEFAULT_CONTROL_EXCHANGES } from './agent-options-schema.js';
-export type { LoadAgentOptionsInput } from './agent-options.js';
+export type { LoadAgentOptionsInput, LoadAgentOptionsResult } from './agent-options.js';
 export { loadAgentOptions } from './agent-options.js';
+export type { CeilometerConf } from './ceilometer-conf.js';
+export { isIniOptionsFile, loadCeilometerConf, readCeilometerConf } from './ceilometer-conf.js';
+export type { ConfOption, ConfOptionKind } from './ceilometer-conf-options.js';
+export { CONF_OPTIONS } from './ceilometer-conf-options.js';
+export type { IniDocument, IniEntry } from './ini-parser.js';
+export { parseIni } from './ini-parser.js';
 export { describeOptions, redactUrl } from './redact.js';

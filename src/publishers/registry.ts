@@ -1,4 +1,5 @@
 import { filePublisherSpec } from './file-publisher.js';
+import { notifierPublisherSpec } from './notifier-publisher.js';
 import { testPublisherSpec } from './test-publisher.js';
 import type { Publisher, PublisherContext, PublisherSpec } from './types.js';
 import {
@@ -17,7 +18,7 @@ export { redactUrl };
  * (`publishers: [file:///var/log/samples.jsonl]`). Adding a publisher = adding its spec here.
  */
 export const publisherRegistry: ReadonlyMap<string, PublisherSpec> = new Map(
-  [filePublisherSpec, testPublisherSpec].map((spec) => [spec.scheme, spec]),
+  [filePublisherSpec, notifierPublisherSpec, testPublisherSpec].map((spec) => [spec.scheme, spec]),
 );
 
 /** Schemes in the order error messages list them. */

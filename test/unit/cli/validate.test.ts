@@ -107,5 +107,5 @@ t.test('usage errors', async (t) => {
   t.match(r.stderr, /meterflow validate: .*bogus/);
   const u = await runCli(['frobnicate']);
   t.equal(u.code, 64);
-  t.match(u.stderr, /unknown command 'frobnicate' \(known: validate, replay\)/);
+  t.match(u.stderr, /unknown command 'frobnicate' \(known: validate, replay, /);
 });

@@ -36,7 +36,14 @@ t.test('defaults: no file, empty file, empty sections', async (t) => {
   t.same(options?.publisher_notifier, { metering_topic: 'metering', event_topic: 'event' });
   t.same(options?.coordination, { backend_url: null, heartbeat: 1.0, check_watchers: 10.0 });
   t.same(options?.oslo_messaging_notifications, { topics: ['notifications'] });
-  t.same(options?.oslo_messaging_rabbit, { rabbit_qos_prefetch_count: 100, amqp_durable_queues: false });
+  t.same(options?.oslo_messaging_rabbit, {
+    rabbit_qos_prefetch_count: 100,
+    amqp_durable_queues: false,
+    ssl: false,
+    ssl_ca_file: null,
+    ssl_cert_file: null,
+    ssl_key_file: null,
+  });
   t.same(options?.meterflow, {
     state_idle_ttl: 3600,
     metrics_address: '127.0.0.1:9464',

@@ -1,0 +1,84 @@
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { configFlags, FILE_FLAGS, FILE_FLAGS_HELP, parse } from './args.js';
+import { Agent, loadConfig } from '../agent/index.js';
+import { formatIssue } from '../errors.js';
+import { createLogger } from '../observability/logger.js';
+import type { Logger } from '../observability/logger.js';
+
+export const RUN_HELP = `Usage: meterflow run [file flags]
+
+Run the notification agent: consume oslo notifications from RabbitMQ, convert them, run the
+pipelines, publish, and ack each batch only after its outputs were taken. SIGTERM/SIGINT drain
+the in-flight batch and exit 0. With [notification] workers > 1, that many worker processes
+consume the same queues (competing consumers).
+
+  --config-file F         agent options: YAML, or Ceilometer's ceilometer.conf (INI)
+${FILE_FLAGS_HELP}`;
+
+const WORKER_ENV = 'METERFLOW_WORKER_ID';
+
+export async function runCommand(argv: string[], io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
+  const { values } = parse(argv, FILE_FLAGS);
+  if (values.help) {
+    io.out(RUN_HELP);
+    return 0;
+  }
+  const config = loadConfig(configFlags(values));
+  for (const w of config.warnings) io.err(formatIssue({ ...w, message: `warning: ${w.message}` }));
+  if (config.issues.length > 0 || !config.options) {
+    for (const issue of config.issues) io.err(formatIssue(issue));
+    return 1;
+  }
+  const workerId = process.env[WORKER_ENV];
+  const logger = createLogger().child(workerId === undefined ? {} : { worker: Number(workerId) });
+  const workers = config.options.notification.workers;
+  if (workers > 1 && workerId === undefined) return supervise(workers, argv, logger);
+  return runWorker(config, logger);
+}
+
+/** Resolves when a stop signal arrives. */
+function stopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolve(signal));
+  });
+}
+
+async function runWorker(config: Parameters<typeof Agent.start>[0], logger: Logger): Promise<number> {
+  const signal = stopSignal();
+  const agent = await Agent.start(config, { logger });
+  const received = await signal;
+  logger.info({ signal: received }, 'stopping: draining the in-flight batch');
+  await agent.stop();
+  return 0;
+}
+
+/** Fork the workers, restart one that dies, forward stop signals, exit 0 when all stopped. */
+async function supervise(count: number, argv: string[], logger: Logger): Promise<number> {
+  let stopping = false;
+  const children = new Map<number, ChildProcess>();
+  const exited = new Map<number, Promise<void>>();
+  const start = (id: number) => {
+    const child = fork(process.argv[1] as string, ['run', ...argv], { env: { ...process.env, [WORKER_ENV]: String(id) } });
+    children.set(id, child);
+    exited.set(
+      id,
+      new Promise((resolve) => {
+        child.once('exit', (code, signal) => {
+          if (!stopping) {
+            logger.error({ worker: id, code, signal }, 'worker died; restarting it');
+            setTimeout(() => start(id), 1000).unref();
+          }
+          resolve();
+        });
+      }),
+    );
+  };
+  for (let id = 0; id < count; id++) start(id);
+  const signal = await stopSignal();
+  stopping = true;
+  logger.info({ signal, workers: count }, 'stopping workers');
+  for (const child of children.values()) child.kill('SIGTERM');
+  await Promise.all(exited.values());
+  return 0;
+}

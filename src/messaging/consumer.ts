@@ -1,0 +1,170 @@
+import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import { type Logger, redactUrls } from '../observability/logger.js';
+import { declareExchanges, declareListenerTopology, declareQueue } from './topology.js';
+import type { AmqpTransport } from './transport.js';
+import type { ListenerOptions } from './types.js';
+
+/** A message as received, with the channel that must ack it. */
+export interface Received {
+  msg: ConsumeMessage;
+  queue: string;
+  channel: Channel;
+  transport: number;
+}
+
+const REBUILD_MS = 100;
+const REBUILD_MAX_MS = 5000;
+
+/**
+ * The consuming side of one transport: one channel, `basic.qos(prefetch, global=false)`, one
+ * consumer per queue, manual ack. It rebuilds itself on a new connection (broker restart), after
+ * a channel error on a live connection (amqplib does not), and re-declares and re-consumes a
+ * queue whose consumer the server cancelled (queue deleted).
+ */
+export class ConsumerSession {
+  private channel: Channel | undefined;
+  private readonly consumerTags = new Map<string, string>();
+  private stopping = false;
+  private unhook: (() => void) | undefined;
+  private rebuildMs = REBUILD_MS;
+  private ready: { resolve: () => void; promise: Promise<void> };
+
+  constructor(
+    private readonly transport: AmqpTransport,
+    private readonly index: number,
+    private readonly options: ListenerOptions,
+    private readonly logger: Logger,
+    private readonly onMessage: (received: Received) => void,
+    private readonly onChannelLost: (channel: Channel) => void,
+  ) {
+    let resolve = () => {};
+    const promise = new Promise<void>((r) => {
+      resolve = r;
+    });
+    this.ready = { resolve, promise };
+  }
+
+  /** Resolves once consumers run (the transport retries connecting until then). */
+  start(): Promise<void> {
+    this.unhook = this.transport.onConnect((conn) => void this.setup(conn));
+    this.transport.connection().catch(() => undefined);
+    return this.ready.promise;
+  }
+
+  /** Ack, or drop silently when the channel died: the broker redelivers (at-least-once). */
+  ack(received: Received): void {
+    if (this.channel !== received.channel) return;
+    try {
+      received.channel.ack(received.msg);
+    } catch {
+      // Channel closing: same as dead.
+    }
+  }
+
+  nack(received: Received, requeue: boolean): void {
+    if (this.channel !== received.channel) return;
+    try {
+      received.channel.nack(received.msg, false, requeue);
+    } catch {
+      // Channel closing: the broker requeues it anyway.
+    }
+  }
+
+  /** Stop deliveries; the channel stays open so the in-flight batch can still be acked. */
+  async cancel(): Promise<void> {
+    this.stopping = true;
+    this.unhook?.();
+    const channel = this.channel;
+    if (!channel) return;
+    for (const tag of this.consumerTags.values()) await channel.cancel(tag).catch(() => undefined);
+    this.consumerTags.clear();
+  }
+
+  async close(): Promise<void> {
+    const channel = this.channel;
+    this.channel = undefined;
+    await channel?.close().catch(() => undefined);
+  }
+
+  private async setup(conn: ChannelModel): Promise<void> {
+    if (this.stopping || !this.transport.isCurrent(conn)) return;
+    let channel: Channel | undefined;
+    try {
+      channel = await conn.createChannel();
+      const ch = channel;
+      if (this.channel || this.stopping) {
+        // Another setup won the race (a reconnect hook and a rebuild timer both fired).
+        await ch.close().catch(() => undefined);
+        return;
+      }
+      ch.on('error', (err: unknown) => this.logger.warn({ error: redactUrls(String(err)) }, 'consumer channel error'));
+      ch.on('close', () => this.onClose(ch));
+      this.channel = ch;
+      await ch.prefetch(this.options.prefetch, false);
+      await declareListenerTopology(ch, this.options);
+      for (const queue of this.options.topology.queues) await this.consume(ch, queue.name);
+      this.rebuildMs = REBUILD_MS;
+      this.ready.resolve();
+      this.logger.info({ queues: this.consumerTags.size }, 'consuming');
+    } catch (err) {
+      // A failed declaration closes the channel; onClose schedules the next attempt.
+      this.logger.warn({ error: redactUrls(String(err)) }, 'consumer setup failed');
+      if (channel && this.channel === channel) await channel.close().catch(() => undefined);
+      else if (!channel) this.scheduleRebuild();
+    }
+  }
+
+  private async consume(channel: Channel, queue: string): Promise<void> {
+    const { consumerTag } = await channel.consume(
+      queue,
+      (msg) => {
+        if (msg) this.onMessage({ msg, queue, channel, transport: this.index });
+        else void this.onCancelled(channel, queue);
+      },
+      { noAck: false },
+    );
+    this.consumerTags.set(queue, consumerTag);
+  }
+
+  /** The server cancelled the consumer (queue deleted): declare the queue again and consume it. */
+  private async onCancelled(channel: Channel, queue: string): Promise<void> {
+    this.consumerTags.delete(queue);
+    if (this.stopping || this.channel !== channel) return;
+    this.logger.warn({ queue }, 'consumer cancelled by the broker; re-declaring the queue');
+    const spec = this.options.topology.queues.find((q) => q.name === queue)!;
+    try {
+      await declareExchanges(channel, this.options.topology);
+      await declareQueue(channel, this.options.topology, spec);
+      await this.consume(channel, queue);
+    } catch (err) {
+      this.logger.warn({ queue, error: redactUrls(String(err)) }, 're-consuming failed; rebuilding the channel');
+      await channel.close().catch(() => undefined);
+    }
+  }
+
+  private onClose(channel: Channel): void {
+    if (this.channel !== channel) return;
+    this.channel = undefined;
+    this.consumerTags.clear();
+    this.onChannelLost(channel);
+    this.scheduleRebuild();
+  }
+
+  /**
+   * Rebuild on the live connection after a backoff. The connection's own 'close' follows its
+   * channels' in the same tick, so the check runs later; while disconnected, the transport's
+   * reconnect hook does the rebuild instead.
+   */
+  private scheduleRebuild(): void {
+    if (this.stopping) return;
+    const wait = this.rebuildMs;
+    this.rebuildMs = Math.min(this.rebuildMs * 2, REBUILD_MAX_MS);
+    setTimeout(() => {
+      if (this.stopping || this.channel || !this.transport.connected) return;
+      this.transport.connection().then(
+        (conn) => this.setup(conn),
+        () => undefined,
+      );
+    }, wait).unref();
+  }
+}

@@ -1,0 +1,128 @@
+import type { Channel } from 'amqplib';
+import type { Logger } from '../observability/logger.js';
+import { redactUrls } from '../observability/logger.js';
+import { Batcher } from './batcher.js';
+import { ConsumerSession, type Received } from './consumer.js';
+import { applyOutcome, retryAll, type Settler } from './outcome.js';
+import type { AmqpTransport } from './transport.js';
+import type {
+  BatchHandler,
+  BatchListener,
+  ConfirmPublisher,
+  Delivery,
+  ListenerOptions,
+  PublishOptions,
+} from './types.js';
+
+function toDelivery(r: Received): Delivery {
+  return {
+    body: r.msg.content,
+    queue: r.queue,
+    exchange: r.msg.fields.exchange,
+    routingKey: r.msg.fields.routingKey,
+    redelivered: r.msg.fields.redelivered,
+    headers: (r.msg.properties.headers as Record<string, unknown> | undefined) ?? {},
+    contentType: r.msg.properties.contentType as string | undefined,
+    transport: r.transport,
+  };
+}
+
+/**
+ * The batch listener over one or more transports (`messaging_urls`): deliveries of every queue
+ * and transport feed one batcher, whose batches go to the handler one at a time.
+ */
+class AmqpBatchListener implements BatchListener, Settler {
+  private readonly received = new WeakMap<Delivery, Received>();
+  private readonly sessions: ConsumerSession[];
+  private readonly publishers: ConfirmPublisher[];
+  private readonly batcher: Batcher<Delivery>;
+  private handler: BatchHandler | undefined;
+
+  constructor(
+    transports: AmqpTransport[],
+    private readonly options: ListenerOptions,
+    private readonly logger: Logger,
+  ) {
+    this.batcher = new Batcher(options, (batch) => this.handle(batch));
+    this.sessions = transports.map(
+      (t, i) =>
+        new ConsumerSession(
+          t,
+          i,
+          options,
+          logger.child({ transport: t.description }),
+          (r) => this.onReceived(r),
+          (ch) => this.onChannelLost(ch),
+        ),
+    );
+    this.publishers = transports.map((t) => t.publisher({ maxInFlight: Math.max(1, options.batchSize) }));
+  }
+
+  /** Resolves when every transport consumes (each one keeps retrying to connect until then). */
+  async start(handler: BatchHandler): Promise<void> {
+    this.handler = handler;
+    await Promise.all(this.sessions.map((s) => s.start()));
+  }
+
+  async stop(): Promise<void> {
+    // Paused first: a batch handed out while the consumers are being cancelled would be lost work.
+    this.batcher.pause();
+    await Promise.all(this.sessions.map((s) => s.cancel()));
+    const rest = await this.batcher.stop();
+    for (const delivery of rest) this.requeue(delivery);
+    await Promise.all(this.publishers.map((p) => p.close()));
+    await Promise.all(this.sessions.map((s) => s.close()));
+  }
+
+  ack(delivery: Delivery): void {
+    const r = this.received.get(delivery);
+    if (r) this.sessions[r.transport]?.ack(r);
+  }
+
+  requeue(delivery: Delivery): void {
+    const r = this.received.get(delivery);
+    if (r) this.sessions[r.transport]?.nack(r, true);
+  }
+
+  publish(delivery: Delivery, exchange: string, routingKey: string, options: PublishOptions): Promise<void> {
+    const r = this.received.get(delivery)!;
+    const contentEncoding = r.msg.properties.contentEncoding as string | undefined;
+    return this.publishers[r.transport]!.publish(exchange, routingKey, delivery.body, { contentEncoding, ...options });
+  }
+
+  onReceived(r: Received): void {
+    const delivery = toDelivery(r);
+    this.received.set(delivery, r);
+    this.batcher.push(delivery);
+  }
+
+  /** Buffered deliveries of a dead channel will be redelivered: handing them out would duplicate. */
+  onChannelLost(channel: Channel): void {
+    const dropped = this.batcher.discard((d) => this.received.get(d)?.channel === channel);
+    if (dropped.length > 0)
+      this.logger.info({ count: dropped.length }, 'dropped buffered deliveries of a lost channel');
+  }
+
+  async handle(batch: Delivery[]): Promise<void> {
+    let outcome: Awaited<ReturnType<BatchHandler>>;
+    try {
+      outcome = await this.handler!(batch);
+    } catch (err) {
+      this.logger.warn(
+        { size: batch.length, error: redactUrls(String(err)) },
+        'batch handler failed; retrying the batch',
+      );
+      outcome = retryAll(batch, 'handler_error');
+    }
+    await applyOutcome(batch, outcome, this.options, this, this.logger);
+  }
+}
+
+/** A batch listener consuming the topology's queues on every transport (see `BatchListener`). */
+export function createBatchListener(
+  transports: AmqpTransport[],
+  options: ListenerOptions,
+  logger: Logger,
+): BatchListener {
+  return new AmqpBatchListener(transports, options, logger);
+}
