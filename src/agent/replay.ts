@@ -92,7 +92,15 @@ export class Replayer {
       publisherContext,
       logger,
       overrides,
+      skipUnavailablePublishers: true,
     });
+    for (const [kind, file] of [['samples', config.pipelines.sample], ['events', config.pipelines.event]] as const) {
+      const offline = (file?.sinks ?? []).flatMap((sink) => sink.publishers).filter((p) => p.url.startsWith('notifier:'));
+      const overridden = kind === 'samples' ? overrides.samples : overrides.events;
+      if (offline.length > 0 && !overridden) {
+        options.report(`replay: ${offline.length} notifier:// publisher(s) of ${file?.file} skipped offline (use --output/--events-output)`);
+      }
+    }
     this.converter = config.meters
       ? new NotificationConverter(config.meters, config.events ?? null, {
           sampleSource: this.sampleSource,

@@ -86,7 +86,11 @@ function startOf(values: Values): number {
   return ms;
 }
 
-function source(values: Values, io: Io, badLines: { count: number }): Iterable<EmitMessage> | AsyncIterable<EmitMessage> {
+function source(
+  values: Values,
+  io: Io,
+  badLines: { count: number },
+): Iterable<EmitMessage> | AsyncIterable<EmitMessage> {
   const count = number(values, 'count', positiveInt, 'a positive integer');
   const polls = number(values, 'polls', positiveInt, 'a positive integer');
   if (count !== undefined && polls !== undefined) throw new UsageError('give --polls or --count, not both');
@@ -106,14 +110,16 @@ function source(values: Values, io: Io, badLines: { count: number }): Iterable<E
     });
   }
   if (values.scenario === undefined) throw new UsageError('--input FILE|- or --scenario polling is required');
-  if (values.scenario !== 'polling') throw new UsageError(`unknown scenario '${String(values.scenario)}' (known: polling)`);
+  if (values.scenario !== 'polling')
+    throw new UsageError(`unknown scenario '${String(values.scenario)}' (known: polling)`);
   return scenarioMessages({
     instances: number(values, 'instances', (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer') ?? 100,
     intervalSeconds: number(values, 'interval', (n) => n > 0, 'a positive number of seconds') ?? 60,
     resetProbability: number(values, 'reset-probability', (n) => n >= 0 && n <= 1, 'between 0 and 1') ?? 0.01,
     seed: typeof values.seed === 'string' ? values.seed : 'meterflow',
     startMs: startOf(values),
-    telemetrySecret: typeof values['telemetry-secret'] === 'string' ? values['telemetry-secret'] : DEFAULT_TELEMETRY_SECRET,
+    telemetrySecret:
+      typeof values['telemetry-secret'] === 'string' ? values['telemetry-secret'] : DEFAULT_TELEMETRY_SECRET,
     ...(exchange === undefined ? {} : { exchange }),
     ...(polls === undefined ? {} : { polls }),
     ...(count === undefined ? {} : { count }),
@@ -129,7 +135,10 @@ async function connect(url: string, timeoutMs: number): Promise<{ sink: EmitSink
   });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`cannot connect to ${redactUrls(url)} within ${timeoutMs / 1000} s`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`cannot connect to ${redactUrls(url)} within ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
   });
   try {
     await Promise.race([transport.connection(), timeout]);
@@ -158,7 +167,8 @@ export async function emitCommand(argv: string[], io: Io): Promise<number> {
   }
   const rate = number(values, 'rate', (n) => n > 0, 'a positive number');
   const maxInFlight = number(values, 'in-flight', positiveInt, 'a positive integer') ?? 256;
-  const connectTimeoutMs = (number(values, 'connect-timeout', (n) => n > 0, 'a positive number of seconds') ?? 10) * 1000;
+  const connectTimeoutMs =
+    (number(values, 'connect-timeout', (n) => n > 0, 'a positive number of seconds') ?? 10) * 1000;
   const badLines = { count: 0 };
   const messages = source(values, io, badLines);
   const url = typeof values.url === 'string' ? values.url : (process.env.AMQP_URL ?? DEFAULT_URL);

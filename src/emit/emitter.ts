@@ -43,7 +43,10 @@ export async function runEmitter(
     inFlight -= 1;
     wake?.();
   };
-  const waitForSlot = () => new Promise<void>((resolve) => (wake = resolve));
+  const waitForSlot = () =>
+    new Promise<void>((resolve) => {
+      wake = resolve;
+    });
   const timer = progressTimer(options, stats, start);
   let index = 0;
   try {

@@ -64,7 +64,8 @@ export function messageFromLine(text: string, exchange: string, now: number): Em
 
 function stringField(rec: Rec, key: string, fallback?: string): string {
   const value = rec[key] ?? fallback;
-  if (typeof value !== 'string' || value === '') throw new BadInputError('bad_line', `${key} must be a non-empty string`);
+  if (typeof value !== 'string' || value === '')
+    throw new BadInputError('bad_line', `${key} must be a non-empty string`);
   return value;
 }
 
@@ -77,7 +78,11 @@ function envelopeBody(envelope: PyJson | undefined): Buffer {
 }
 
 function corpusMessage(rec: Rec): EmitMessage {
-  return { exchange: stringField(rec, 'exchange'), routingKey: stringField(rec, 'routing_key'), body: envelopeBody(rec.envelope) };
+  return {
+    exchange: stringField(rec, 'exchange'),
+    routingKey: stringField(rec, 'routing_key'),
+    body: envelopeBody(rec.envelope),
+  };
 }
 
 function envelopeMessage(rec: Rec, exchange: string): EmitMessage {

@@ -64,7 +64,15 @@ export function createInstance(rng: SeededRandom, index: number, intervalMs: num
     instance_type: flavor.name,
     host: rng.hex(28),
     instance_host: host,
-    flavor: { id: flavor.id, name: flavor.name, vcpus: flavor.vcpus, ram: flavor.ram, disk: flavor.disk, ephemeral: 0, swap: 0 },
+    flavor: {
+      id: flavor.id,
+      name: flavor.name,
+      vcpus: flavor.vcpus,
+      ram: flavor.ram,
+      disk: flavor.disk,
+      ephemeral: 0,
+      swap: 0,
+    },
     status: 'active',
     state: 'running',
     task_state: null,
@@ -117,7 +125,12 @@ export function createInstance(rng: SeededRandom, index: number, intervalMs: num
  * Advances the counters by one interval: CPU grows with a drifting utilisation, bytes with the
  * instance's rates ±50 %. A reset (reboot) restarts every counter near 0 instead.
  */
-export function advanceInstance(instance: SimulatedInstance, rng: SeededRandom, intervalMs: number, reset: boolean): void {
+export function advanceInstance(
+  instance: SimulatedInstance,
+  rng: SeededRandom,
+  intervalMs: number,
+  reset: boolean,
+): void {
   const seconds = intervalMs / 1000;
   instance.utilisation = Math.min(1, Math.max(0.01, instance.utilisation + rng.between(-0.05, 0.05)));
   const cpuGrowth = instance.utilisation * instance.cpuNumber * seconds * 1e9 * rng.between(0.9, 1.1);

@@ -81,7 +81,12 @@ export class PollingScenario {
         project_id: instance.projectId,
         resource_id: vnic ? instance.vnicResourceId : instance.id,
         timestamp: isoFromEpochMs(at),
-        resource_metadata: name === 'cpu' ? { ...instance.metadata, cpu_number: instance.cpuNumber } : vnic ? instance.vnicMetadata : instance.metadata,
+        resource_metadata:
+          name === 'cpu'
+            ? { ...instance.metadata, cpu_number: instance.cpuNumber }
+            : vnic
+              ? instance.vnicMetadata
+              : instance.metadata,
         source: 'openstack',
         id: this.rng.uuid4(),
         monotonic_time: monotonicMicros / 1e6,
@@ -100,7 +105,7 @@ export class PollingScenario {
         priority: 'SAMPLE',
         payload: { samples },
         // The notification leaves the agent a few milliseconds after the samples were taken.
-        timestamp: formatOsloTimestamp(at + 3 + (this.rng.int(0, 999) / 1000)),
+        timestamp: formatOsloTimestamp(at + 3 + this.rng.int(0, 999) / 1000),
         context: {},
       },
     };

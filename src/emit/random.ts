@@ -5,26 +5,31 @@
 import { createHash } from 'node:crypto';
 
 export class SeededRandom {
-  private readonly s: Uint32Array;
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
 
   /** Any string seeds the generator (hashed with SHA-256 into the 128-bit state). */
   constructor(seed: string) {
     const digest = createHash('sha256').update(seed, 'utf8').digest();
-    this.s = new Uint32Array([digest.readUInt32LE(0), digest.readUInt32LE(4), digest.readUInt32LE(8), digest.readUInt32LE(12)]);
-    if (this.s.every((x) => x === 0)) this.s[0] = 1;
+    this.a = digest.readUInt32LE(0);
+    this.b = digest.readUInt32LE(4);
+    this.c = digest.readUInt32LE(8);
+    this.d = digest.readUInt32LE(12);
+    if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
   }
 
   /** The next 32 random bits as an unsigned integer. */
   nextUint32(): number {
-    const s = this.s as Uint32Array & { 0: number; 1: number; 2: number; 3: number };
-    const result = Math.imul(rotl(Math.imul(s[1], 5), 7), 9) >>> 0;
-    const t = (s[1] << 9) >>> 0;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 11);
+    const result = Math.imul(rotl(Math.imul(this.b, 5) >>> 0, 7), 9) >>> 0;
+    const t = (this.b << 9) >>> 0;
+    this.c = (this.c ^ this.a) >>> 0;
+    this.d = (this.d ^ this.b) >>> 0;
+    this.b = (this.b ^ this.c) >>> 0;
+    this.a = (this.a ^ this.d) >>> 0;
+    this.c = (this.c ^ t) >>> 0;
+    this.d = rotl(this.d, 11);
     return result;
   }
 

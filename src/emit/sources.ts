@@ -11,7 +11,9 @@ export function* scenarioMessages(
   options: PollingScenarioOptions & { exchange?: string; polls?: number; count?: number },
 ): Generator<EmitMessage> {
   const scenario = new PollingScenario(options);
-  const limit = options.count ?? (options.polls === undefined ? Number.POSITIVE_INFINITY : options.polls * scenario.instances.length);
+  const limit =
+    options.count ??
+    (options.polls === undefined ? Number.POSITIVE_INFINITY : options.polls * scenario.instances.length);
   if (scenario.instances.length === 0) return;
   let n = 0;
   for (const item of scenario.notifications()) {

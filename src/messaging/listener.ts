@@ -90,6 +90,8 @@ class AmqpBatchListener implements BatchListener, Settler {
     return this.publishers[r.transport]!.publish(exchange, routingKey, delivery.body, { contentEncoding, ...options });
   }
 
+  // Callbacks of the sessions and the batcher: not `private` only because biome does not see their
+  // use inside the constructor's arrows (the class itself is not exported).
   onReceived(r: Received): void {
     const delivery = toDelivery(r);
     this.received.set(delivery, r);

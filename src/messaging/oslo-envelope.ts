@@ -100,8 +100,7 @@ export function uuid4Hex(): string {
 
 /** The inner message dict, keys in oslo's wire order. */
 export function buildInnerMessage(n: OsloNotification): Record<string, unknown> {
-  const timestamp =
-    typeof n.timestamp === 'string' ? n.timestamp : formatOsloTimestamp(n.timestamp ?? Date.now());
+  const timestamp = typeof n.timestamp === 'string' ? n.timestamp : formatOsloTimestamp(n.timestamp ?? Date.now());
   const inner: Record<string, unknown> = {
     message_id: n.messageId ?? randomUUID(),
     publisher_id: n.publisherId,

@@ -19,15 +19,28 @@ function isDict(value: PyJson): value is { [key: string]: PyJson } {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof PyFloat);
 }
 
+/** Sorted key lists by their unsorted form: messages repeat a few shapes, sorting is per sample. */
+const SORTED = new Map<string, string[]>();
+const SORTED_LIMIT = 10_000;
+
+function sortedKeys(dict: SignableMessage): string[] {
+  const keys = Object.keys(dict);
+  if (keys.length < 2) return keys;
+  const shape = keys.join('\u0000');
+  const known = SORTED.get(shape);
+  if (known) return known;
+  keys.sort(comparePyStr);
+  if (SORTED.size < SORTED_LIMIT) SORTED.set(shape, keys);
+  return keys;
+}
+
 /**
  * `recursive_keypairs`: keys in Python order at every level, nested dicts flattened to
  * `parent:child` (an empty dict yields nothing), lists rendered after `decode_unicode`. Only the
  * top-level scalar `message_signature` is skipped, as in `compute_signature`.
  */
 function visitPairs(dict: SignableMessage, prefix: string, sink: PairSink): void {
-  const keys = Object.keys(dict);
-  if (keys.length > 1) keys.sort(comparePyStr);
-  for (const key of keys) {
+  for (const key of sortedKeys(dict)) {
     const value = dict[key];
     if (value === undefined) continue;
     const name = prefix + key;

@@ -4,7 +4,7 @@ import type { SinkReport } from './sink.js';
 import type { PipelineConfig, SinkConfig } from '../config/index.js';
 import type { Event, Sample } from '../model/index.js';
 import type { Logger } from '../observability/logger.js';
-import { createPublisher } from '../publishers/index.js';
+import { createPublisher, redactUrl } from '../publishers/index.js';
 import type { Publisher, PublisherContext } from '../publishers/index.js';
 import { transformerRegistry } from '../transformers/index.js';
 import type { Transformer, TransformerContext } from '../transformers/index.js';
@@ -18,6 +18,11 @@ export interface PipelineManagerOptions {
    * (`meterflow replay --output`).
    */
   overrides?: { samples?: Publisher; events?: Publisher };
+  /**
+   * Publishers that cannot be created here (e.g. `notifier://` in an offline `replay`) are
+   * skipped with a warning instead of failing the build. Default false.
+   */
+  skipUnavailablePublishers?: boolean;
 }
 
 /** The outcome of publishing one batch through every pipeline (and flushing them). */
@@ -96,17 +101,21 @@ export class PipelineManager {
     files: { sample?: PipelineConfig; event?: PipelineConfig },
     options: PipelineManagerOptions,
   ): PipelineManager {
-    const cache = new Map<string, Publisher>();
-    const publisherFor = (url: string): Publisher => {
-      let publisher = cache.get(url);
-      if (!publisher) {
+    const cache = new Map<string, Publisher | null>();
+    const publisherFor = (url: string): Publisher | null => {
+      if (cache.has(url)) return cache.get(url) ?? null;
+      let publisher: Publisher | null = null;
+      try {
         publisher = createPublisher(url, options.publisherContext);
-        cache.set(url, publisher);
+      } catch (err) {
+        if (!options.skipUnavailablePublishers) throw err;
+        options.logger.warn({ publisher: redactUrl(url) }, `publisher skipped: ${(err as Error).message}`);
       }
+      cache.set(url, publisher);
       return publisher;
     };
     const publishersOf = (sink: SinkConfig, override: Publisher | undefined): Publisher[] =>
-      override ? [override] : sink.publishers.map((p) => publisherFor(p.url));
+      override ? [override] : sink.publishers.map((p) => publisherFor(p.url)).filter((p): p is Publisher => p !== null);
 
     const samples = (files.sample?.pipelines ?? []).map((ref) => {
       const { source, sink } = resolve(files.sample as PipelineConfig, ref.source, ref.sink);
@@ -128,7 +137,7 @@ export class PipelineManager {
         new EventSink(sink.name, publishersOf(sink, options.overrides?.events)),
       );
     });
-    return new PipelineManager(samples, events, cache);
+    return new PipelineManager(samples, events, new Map([...cache].filter((e): e is [string, Publisher] => e[1] !== null)));
   }
 
   /**

@@ -5,12 +5,7 @@ import type { ConfirmPublisher } from '../messaging/types.js';
 import type { Event } from '../model/event.js';
 import { eventToMessage, type MeteringMessage, sampleToMeteringMessage } from '../model/index.js';
 import type { Sample } from '../model/sample.js';
-import {
-  defaultBackoffMs,
-  type NotifierCounters,
-  type OutgoingMessage,
-  PolicyDelivery,
-} from './notifier-delivery.js';
+import { defaultBackoffMs, type NotifierCounters, type OutgoingMessage, PolicyDelivery } from './notifier-delivery.js';
 import { type NotifierOptions, parseNotifierUrl } from './notifier-options.js';
 import type { Publisher, PublisherContext, PublisherSpec } from './types.js';
 import { configuredUrlText, invalidUrlError, redactUrl, type UrlProblem } from './url-options.js';
@@ -50,7 +45,11 @@ export const notifierPublisherSpec: PublisherSpec = {
   },
 };
 
-export function createNotifierPublisher(url: URL, context: PublisherContext, tuning: NotifierTuning = {}): NotifierPublisher {
+export function createNotifierPublisher(
+  url: URL,
+  context: PublisherContext,
+  tuning: NotifierTuning = {},
+): NotifierPublisher {
   const { options, problems } = parseNotifierUrl(url);
   if (problems.length > 0) throw invalidUrlError(url, problems);
   const target = redactUrl(configuredUrlText(url));
@@ -87,7 +86,7 @@ class AmqpNotifierPublisher implements NotifierPublisher {
       policy: options.policy,
       maxRetry: options.maxRetry,
       maxQueueLength: options.maxQueueLength,
-      send: (m) => this.send(m),
+      send: (message) => this.publishOne(message),
       logger: context.logger,
       sleep: tuning.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
       backoffMs: tuning.backoffMs ?? defaultBackoffMs,
@@ -141,7 +140,9 @@ class AmqpNotifierPublisher implements NotifierPublisher {
         messages = build();
       } catch (error) {
         // Comes from the data, not the broker: retrying cannot help.
-        throw new PublishError(this.target, `${this.target}: cannot serialise batch: ${describe(error)}`, { cause: error });
+        throw new PublishError(this.target, `${this.target}: cannot serialise batch: ${describe(error)}`, {
+          cause: error,
+        });
       }
       return this.delivery.deliver(messages);
     });
@@ -157,14 +158,22 @@ class AmqpNotifierPublisher implements NotifierPublisher {
         topic,
         routingKey: `${topic}.sample`,
         items: payload.length,
-        body: encodeNotification({ publisherId: this.publisherId, eventType, priority: 'SAMPLE', payload, timestamp: now }),
+        body: encodeNotification({
+          publisherId: this.publisherId,
+          eventType,
+          priority: 'SAMPLE',
+          payload,
+          timestamp: now,
+        }),
       })),
     );
   }
 
-  private async send(message: OutgoingMessage): Promise<void> {
-    await this.declare(message.topic);
-    await this.confirm.publish(NOTIFIER_EXCHANGE, message.routingKey, message.body, osloPublishOptions());
+  /** Declares the message's topic (once), then publishes it and waits for the confirm. */
+  publishOne(message: OutgoingMessage): Promise<void> {
+    return this.declare(message.topic).then(() =>
+      this.confirm.publish(NOTIFIER_EXCHANGE, message.routingKey, message.body, osloPublishOptions()),
+    );
   }
 
   /** oslo's `_publish_and_creates_default_queue`: the queue keeps messages before any consumer. */
@@ -175,11 +184,15 @@ class AmqpNotifierPublisher implements NotifierPublisher {
       const queue = `${topic}.sample`;
       done = this.confirm
         .assertExchange(NOTIFIER_EXCHANGE, { durable, type: 'topic' })
-        .then(() => this.confirm.assertQueue(queue, { durable, bindings: [{ exchange: NOTIFIER_EXCHANGE, routingKey: queue }] }))
+        .then(() =>
+          this.confirm.assertQueue(queue, { durable, bindings: [{ exchange: NOTIFIER_EXCHANGE, routingKey: queue }] }),
+        )
         .catch((error: unknown) => {
           this.declared.delete(topic);
-          const closed = error instanceof MeterflowError && error.code === 'publisher_closed';
-          throw new PublishError(this.target, `declaring ${queue} failed: ${describe(error)}`, { retriable: !closed, cause: error });
+          throw new PublishError(this.target, `declaring ${queue} failed: ${describe(error)}`, {
+            retriable: !isPermanentDeclareError(error),
+            cause: error,
+          });
         });
       this.declared.set(topic, done);
     }
@@ -202,6 +215,17 @@ function comparePython(a: string, b: string): number {
   const y = [...b].map((c) => c.codePointAt(0) as number);
   for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return (x[i] as number) - (y[i] as number);
   return x.length - y.length;
+}
+
+/**
+ * A closed publisher, or the broker refusing the declaration itself (403 access refused, 406
+ * inequivalent flags such as `durable`): trying again cannot help. Anything else (connection
+ * lost while declaring) is retried.
+ */
+function isPermanentDeclareError(error: unknown): boolean {
+  if (error instanceof MeterflowError && error.code === 'publisher_closed') return true;
+  const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  return code === 403 || code === 406;
 }
 
 function describe(error: unknown): string {

@@ -26,11 +26,17 @@ export interface PrivateBroker {
   readonly port: number;
   /** `amqp://guest:guest@127.0.0.1:<port>` */
   readonly url: string;
+  /** The TLS listener's port, when started with `ssl`. */
+  readonly sslPort?: number;
+  /** `amqps://guest:guest@localhost:<sslPort>` (the server certificate names localhost), when started with `ssl`. */
+  readonly sslUrl?: string;
   start(): Promise<void>;
   /** A clean `rabbitmqctl stop`; the node's data (durable queues, persistent messages) stays. */
   stop(): Promise<void>;
   /** Stop and delete everything. */
   dispose(): Promise<void>;
+  /** `rabbitmqctl -q -n <node> args...` on this node; resolves with stdout. */
+  ctl(...args: string[]): Promise<string>;
 }
 
 const BIN =
@@ -56,13 +62,48 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<stri
   });
 }
 
-export async function startPrivateBroker(options: { startTimeoutMs?: number } = {}): Promise<PrivateBroker> {
+/** A TLS listener for the private broker (`listeners.ssl.default` and `ssl_options.*`). */
+export interface PrivateBrokerSsl {
+  cacertfile: string;
+  certfile: string;
+  keyfile: string;
+  /** `ssl_options.verify`: default `verify_peer` (a client certificate, if sent, must chain to the CA). */
+  verify?: 'verify_peer' | 'verify_none';
+  /** `ssl_options.fail_if_no_peer_cert`: require a client certificate. Default false. */
+  failIfNoPeerCert?: boolean;
+}
+
+export interface PrivateBrokerOptions {
+  startTimeoutMs?: number;
+  /** Add a TLS listener on another spare port of 127.0.0.1. */
+  ssl?: PrivateBrokerSsl;
+}
+
+function sslConfig(port: number, ssl: PrivateBrokerSsl): string {
+  return [
+    `listeners.ssl.default = 127.0.0.1:${port}`,
+    `ssl_options.cacertfile = ${ssl.cacertfile}`,
+    `ssl_options.certfile = ${ssl.certfile}`,
+    `ssl_options.keyfile = ${ssl.keyfile}`,
+    `ssl_options.verify = ${ssl.verify ?? 'verify_peer'}`,
+    `ssl_options.fail_if_no_peer_cert = ${ssl.failIfNoPeerCert ? 'true' : 'false'}`,
+    '',
+  ].join('\n');
+}
+
+export async function startPrivateBroker(options: PrivateBrokerOptions = {}): Promise<PrivateBroker> {
   const dir = mkdtempSync(join(tmpdir(), 'mf-broker-'));
   const [port, distPort] = [await freePort(), await freePort()];
+  const sslPort = options.ssl ? await freePort() : undefined;
   const node = `mf-${randomBytes(4).toString('hex')}@localhost`;
   for (const sub of ['mnesia', 'log']) mkdirSync(join(dir, sub));
   writeFileSync(join(dir, 'enabled_plugins'), '[].\n');
-  writeFileSync(join(dir, 'rabbitmq.conf'), `listeners.tcp.1 = 127.0.0.1:${port}\nloopback_users = none\n`);
+  writeFileSync(
+    join(dir, 'rabbitmq.conf'),
+    `listeners.tcp.1 = 127.0.0.1:${port}\nloopback_users = none\n${
+      options.ssl && sslPort ? sslConfig(sslPort, options.ssl) : ''
+    }`,
+  );
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     HOME: dir,
@@ -119,5 +160,14 @@ export async function startPrivateBroker(options: { startTimeoutMs?: number } = 
     await dispose();
     throw err;
   });
-  return { node, port, url: `amqp://guest:guest@127.0.0.1:${port}`, start, stop, dispose };
+  return {
+    node,
+    port,
+    url: `amqp://guest:guest@127.0.0.1:${port}`,
+    ...(sslPort ? { sslPort, sslUrl: `amqps://guest:guest@localhost:${sslPort}` } : {}),
+    start,
+    stop,
+    dispose,
+    ctl,
+  };
 }

@@ -76,6 +76,14 @@ if (await requireBroker(t)) {
     t.equal((await ch.checkQueue(queue)).messageCount, 1, 'new channel, exchange and queue declared again');
   });
 
+  t.test('inequivalent declarations fail clearly; close() waits for confirms, then refuses', async (t) => {
+    const { publisher, exchange, queue } = await setup(t);
+    await t.rejects(publisher.assertExchange(exchange, { durable: true }), { code: 'amqp_declare_failed' });
+    await publisher.publish(exchange, queue, Buffer.from('still works'));
+    await publisher.close();
+    await t.rejects(publisher.publish(exchange, queue, Buffer.from('x')), { code: 'publisher_closed' });
+  });
+
   t.test('credentials never reach logs or errors', async (t) => {
     const logger = new MemoryLogger();
     const base = /^[a-z]+:\/\/[^/]*@([^/]*)/.exec(url)![1];

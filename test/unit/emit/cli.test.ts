@@ -17,11 +17,15 @@ t.test('--dry-run writes one envelope per instance and poll, reproducibly', asyn
   t.equal(a.stdout, b.stdout, 'same seed, same bytes');
   const lines = a.stdout.split('\n').filter(Boolean);
   t.equal(lines.length, 6);
-  t.match(inner(lines[0] as string), { event_type: 'telemetry.polling', priority: 'SAMPLE', publisher_id: 'ceilometer.polling' });
+  t.match(inner(lines[0] as string), {
+    event_type: 'telemetry.polling',
+    priority: 'SAMPLE',
+    publisher_id: 'ceilometer.polling',
+  });
   t.match(a.stderr, /emit: done: 6 sent in [\d.]+ s \(\d+\/s\), 0 failed/);
   const other = await runCli([...args.slice(0, -1), 'other', '--start', '2027-05-01T00:00:00Z', '--interval', '300']);
   t.not(other.stdout, a.stdout);
-  const second = (other.stdout.split('\n')[3] as string) && inner(other.stdout.split('\n')[3] as string);
+  const second = inner(other.stdout.split('\n')[3] as string);
   t.match(((second.payload as Rec).samples as Rec[])[0]?.timestamp, /^2027-05-01T00:05:0\d/);
 });
 
@@ -76,7 +80,17 @@ t.test('usage errors', async (t) => {
 });
 
 t.test('an unreachable broker fails fast with a redacted URL', async (t) => {
-  const r = await runCli(['emit', '--scenario', 'polling', '--count', '1', '--url', 'amqp://user:hunter2@127.0.0.1:1', '--connect-timeout', '0.3']);
+  const r = await runCli([
+    'emit',
+    '--scenario',
+    'polling',
+    '--count',
+    '1',
+    '--url',
+    'amqp://user:hunter2@127.0.0.1:1',
+    '--connect-timeout',
+    '0.3',
+  ]);
   t.equal(r.code, 1);
   t.match(r.stderr, /emit: cannot connect to amqp:\/\/\*\*\*@127\.0\.0\.1:1 within 0.3 s/);
   t.notMatch(r.stderr, /hunter2/);

@@ -113,9 +113,19 @@ t.test('AmqpEmitSink declares like oslo, once per exchange and key, and publishe
   await sink.send({ ...message(3), exchange: 'cinder' });
   t.same(fake.declarations, [
     { kind: 'exchange', name: 'nova', durable: false, type: 'topic' },
-    { kind: 'queue', name: 'notifications.info', durable: false, bindings: [{ exchange: 'nova', routingKey: 'notifications.info' }] },
+    {
+      kind: 'queue',
+      name: 'notifications.info',
+      durable: false,
+      bindings: [{ exchange: 'nova', routingKey: 'notifications.info' }],
+    },
     { kind: 'exchange', name: 'cinder', durable: false, type: 'topic' },
-    { kind: 'queue', name: 'notifications.info', durable: false, bindings: [{ exchange: 'cinder', routingKey: 'notifications.info' }] },
+    {
+      kind: 'queue',
+      name: 'notifications.info',
+      durable: false,
+      bindings: [{ exchange: 'cinder', routingKey: 'notifications.info' }],
+    },
   ]);
   t.same(
     fake.published.map((m) => [m.exchange, m.routingKey, m.body.toString(), m.options]),
@@ -144,7 +154,10 @@ t.test('LineEmitSink keeps order through back-pressure and stops quietly on EPIP
   const sends = [0, 1, 2, 3, 4].map((i) => sink.send(message(i)));
   out.on('data', (d: Buffer) => chunks.push(d.toString()));
   await Promise.all(sends);
-  t.same(chunks.join('').split('\n').filter(Boolean), [0, 1, 2, 3, 4].map((i) => `{"n": ${i}}`));
+  t.same(
+    chunks.join('').split('\n').filter(Boolean),
+    [0, 1, 2, 3, 4].map((i) => `{"n": ${i}}`),
+  );
   out.emit('error', Object.assign(new Error('EPIPE'), { code: 'EPIPE' }));
   t.equal(broken, 1);
   await sink.send(message(9));

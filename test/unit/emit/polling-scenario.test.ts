@@ -73,8 +73,12 @@ t.test('timestamps advance by the interval from --start; monotonic_time increase
     t.ok(times[0] !== undefined && times[0] >= startMs && times[0] < startMs + 5000, 'first poll at the start');
     for (let k = 1; k < times.length; k++) t.equal((times[k] as number) - (times[k - 1] as number), 10_000);
     const mono = mine.map((s) => s.monotonic_time as number);
-    for (let k = 1; k < mono.length; k++) t.equal(Math.round(((mono[k] as number) - (mono[k - 1] as number)) * 1e6), 10_000_000);
-    t.ok(mono.every((m) => !Number.isInteger(m)), 'monotonic_time is a float');
+    for (let k = 1; k < mono.length; k++)
+      t.equal(Math.round(((mono[k] as number) - (mono[k - 1] as number)) * 1e6), 10_000_000);
+    t.ok(
+      mono.every((m) => !Number.isInteger(m)),
+      'monotonic_time is a float',
+    );
   }
 });
 
@@ -102,7 +106,10 @@ t.test('resets restart every counter of the instance near 0', async (t) => {
   const items = take(new PollingScenario({ instances: 10, resetProbability: 0.2, seed: 'resets' }), 10 * 30);
   const resets = items.filter((x) => x.reset);
   t.ok(resets.length > 20 && resets.length < 100, `about 20% of later polls reset (${resets.length})`);
-  t.notOk(items.some((x) => x.poll === 0 && x.reset), 'never on the first poll');
+  t.notOk(
+    items.some((x) => x.poll === 0 && x.reset),
+    'never on the first poll',
+  );
   for (const r of resets) {
     const before = items.find((x) => x.instance === r.instance && x.poll === r.poll - 1) as ScenarioNotification;
     if (before.reset) continue; // two reboots in a row: both counters are near 0
@@ -113,7 +120,10 @@ t.test('resets restart every counter of the instance near 0', async (t) => {
     t.ok((samplesOf(r)[0]?.counter_volume as number) < 8 * 60e9, 'cpu restarts below one interval of time');
   }
   const none = take(new PollingScenario({ instances: 10, resetProbability: 1 }), 20);
-  t.ok(none.slice(10).every((x) => x.reset), 'probability 1 resets every later poll');
+  t.ok(
+    none.slice(10).every((x) => x.reset),
+    'probability 1 resets every later poll',
+  );
 });
 
 t.test('SeededRandom helpers stay in range', async (t) => {

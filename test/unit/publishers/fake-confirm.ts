@@ -44,7 +44,10 @@ export class FakeConfirmPublisher implements ConfirmPublisher {
     this.published.push(message);
   }
 
-  async assertExchange(name: string, options: { durable: boolean; type?: 'topic' | 'direct' | 'fanout' }): Promise<void> {
+  async assertExchange(
+    name: string,
+    options: { durable: boolean; type?: 'topic' | 'direct' | 'fanout' },
+  ): Promise<void> {
     await this.declare({ kind: 'exchange', name, durable: options.durable, type: options.type ?? 'topic' });
   }
 

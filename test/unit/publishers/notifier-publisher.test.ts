@@ -74,7 +74,15 @@ t.test('samples are published byte for byte as the captured Ceilometer message',
     t.same(message?.options, osloPublishOptions());
     const ours = inner(message?.body as Buffer);
     t.equal(ours.timestamp, '2026-11-22 09:06:16.078000', 'timestamp from the injected clock');
-    t.same(Object.keys(ours), ['message_id', 'publisher_id', 'event_type', 'priority', 'payload', 'timestamp', '_unique_id']);
+    t.same(Object.keys(ours), [
+      'message_id',
+      'publisher_id',
+      'event_type',
+      'priority',
+      'payload',
+      'timestamp',
+      '_unique_id',
+    ]);
     const expected = capture.body_raw
       .replace(captured.message_id as string, ours.message_id as string)
       .replace(captured.timestamp as string, ours.timestamp as string)

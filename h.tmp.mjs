@@ -1,0 +1,25 @@
+import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+const D='/work/main/dist/src/';
+const { createIngestHandler, loadConfig } = await import(D+'agent/index.js');
+const { dumpsPyJson, ManualClock } = await import(D+'model/index.js');
+const { silentLogger } = await import(D+'observability/logger.js');
+const { createIngestMetrics } = await import(D+'observability/metrics.js');
+const { NotificationConverter } = await import(D+'definitions/index.js');
+const { PipelineManager } = await import(D+'pipeline/index.js');
+const { defaultTransformerContext } = await import(D+'transformers/index.js');
+const { Registry } = await import('prom-client');
+const dir=mkdtempSync('/tmp/h-');
+const pub = process.argv[2] || `file://${dir}/s.jsonl`;
+writeFileSync(dir+'/p.yaml',`sources: [{name: s, meters: ['*'], sinks: [k]}]\nsinks: [{name: k, publishers: ['${pub}']}]\n`);
+writeFileSync(dir+'/e.yaml',`sources: [{name: e, events: ['*'], sinks: [k]}]\nsinks: [{name: k, publishers: ['${pub.replace('s.jsonl','e.jsonl')}']}]\n`);
+const C19='/work/shared/compat/ceilometer-19/';
+const cfg=loadConfig({pipeline:dir+'/p.yaml', eventPipeline: dir+'/e.yaml', meters:[C19+'meters.yaml'], eventDefinitions: C19+'event_definitions.yaml'});
+const manager=PipelineManager.build(cfg.pipelines,{transformerContext: defaultTransformerContext(), publisherContext:{telemetrySecret:'s',logger:silentLogger,clock:new ManualClock(0),baseDir:dir}, logger:silentLogger});
+const converter=new NotificationConverter(cfg.meters, cfg.events, {sampleSource:'openstack', newId:()=>'x'});
+const h=createIngestHandler({converter, manager, logger:silentLogger, metrics:createIngestMetrics(new Registry()), ackOnEventError:true});
+const cases=readFileSync('/work/shared/fixtures/golden/corpus.jsonl','utf8').trim().split('\n').map(l=>JSON.parse(l)).filter(c=>c.routing_key==='notifications.info');
+const ds=[]; for(let i=0;i<20000;i++){const c=cases[i%cases.length]; ds.push({body:Buffer.from(dumpsPyJson(c.envelope)),queue:'q',exchange:'e',routingKey:'r',redelivered:false,headers:{},contentType:undefined,transport:0});}
+const B=Number(process.argv[3]||100);
+const t=performance.now();
+for(let i=0;i<ds.length;i+=B) await h(ds.slice(i,i+B));
+console.log('handler/s', Math.round(ds.length/(performance.now()-t)*1000));
