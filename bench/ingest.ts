@@ -105,7 +105,16 @@ async function ceiling(url: string, queues: string[]): Promise<number> {
 }
 
 async function remaining(vhost: string): Promise<number> {
-  const { stdout } = await run('rabbitmqctl', ['-q', 'list_queues', '-p', vhost, 'name', 'messages', '--formatter', 'json']);
+  const { stdout } = await run('rabbitmqctl', [
+    '-q',
+    'list_queues',
+    '-p',
+    vhost,
+    'name',
+    'messages',
+    '--formatter',
+    'json',
+  ]);
   return (JSON.parse(stdout) as { name: string; messages: number }[])
     .filter((q) => q.name.startsWith('notifications.'))
     .reduce((sum, q) => sum + q.messages, 0);
@@ -114,8 +123,14 @@ async function remaining(vhost: string): Promise<number> {
 /** `meterflow run` as a child process; rate measured from the first consumed message to the drained queues. */
 async function meterflow(url: string, vhost: string, queues: string[], batchSize: number): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'mf-bench-'));
-  writeFileSync(join(dir, 'pipeline.yaml'), `sources: [{name: s, meters: ['*'], sinks: [k]}]\nsinks: [{name: k, publishers: ['file://${dir}/samples.jsonl']}]\n`);
-  writeFileSync(join(dir, 'event_pipeline.yaml'), `sources: [{name: e, events: ['*'], sinks: [k]}]\nsinks: [{name: k, publishers: ['file://${dir}/events.jsonl']}]\n`);
+  writeFileSync(
+    join(dir, 'pipeline.yaml'),
+    `sources: [{name: s, meters: ['*'], sinks: [k]}]\nsinks: [{name: k, publishers: ['file://${dir}/samples.jsonl']}]\n`,
+  );
+  writeFileSync(
+    join(dir, 'event_pipeline.yaml'),
+    `sources: [{name: e, events: ['*'], sinks: [k]}]\nsinks: [{name: k, publishers: ['file://${dir}/events.jsonl']}]\n`,
+  );
   const config = join(dir, 'meterflow.yaml');
   writeFileSync(
     config,
@@ -131,7 +146,7 @@ async function meterflow(url: string, vhost: string, queues: string[], batchSize
   const profile = process.env.BENCH_CPU_PROF ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const child = spawn(process.execPath, [...profile, 'dist/src/cli/main.js', 'run', '--config-file', config], {
     stdio: 'inherit',
-    env: { ...process.env, METERFLOW_LOG_LEVEL: 'error'},
+    env: { ...process.env, METERFLOW_LOG_LEVEL: 'error' },
   });
   let t0 = 0;
   while ((await ready()) >= N) await new Promise((r) => setTimeout(r, 5));
@@ -166,7 +181,10 @@ async function main(): Promise<void> {
   }
   console.table(rows);
   mkdirSync('bench/results', { recursive: true });
-  writeFileSync('bench/results/ingest.json', `${JSON.stringify({ date: new Date().toISOString(), node: process.version, prefetch: PREFETCH, rows }, null, 2)}\n`);
+  writeFileSync(
+    'bench/results/ingest.json',
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, prefetch: PREFETCH, rows }, null, 2)}\n`,
+  );
 }
 
 await main();

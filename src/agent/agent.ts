@@ -51,8 +51,10 @@ function tlsOptions(options: AgentOptions): TlsOptions | undefined {
     ssl_cert_file?: string | null;
     ssl_key_file?: string | null;
   };
-  if (!rabbit.ssl) return undefined;
+  // `ssl: true` turns TLS on for rabbit:// URLs too; the files also serve amqps:// URLs without it.
+  if (!rabbit.ssl && !rabbit.ssl_ca_file && !rabbit.ssl_cert_file && !rabbit.ssl_key_file) return undefined;
   return {
+    enabled: rabbit.ssl === true,
     ...(rabbit.ssl_ca_file ? { caFile: rabbit.ssl_ca_file } : {}),
     ...(rabbit.ssl_cert_file ? { certFile: rabbit.ssl_cert_file } : {}),
     ...(rabbit.ssl_key_file ? { keyFile: rabbit.ssl_key_file } : {}),
@@ -114,7 +116,10 @@ export class Agent {
         clock,
         baseDir: process.cwd(),
         host: options.DEFAULT.host,
-        notifierTopics: { metering: options.publisher_notifier.metering_topic, event: options.publisher_notifier.event_topic },
+        notifierTopics: {
+          metering: options.publisher_notifier.metering_topic,
+          event: options.publisher_notifier.event_topic,
+        },
         messaging: { publisherFor },
       },
       logger,

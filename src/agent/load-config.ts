@@ -11,8 +11,15 @@ import type { Clock } from '../model/index.js';
 import { publisherRegistry } from '../publishers/index.js';
 import { transformerRegistry } from '../transformers/index.js';
 
+/** The package root: the nearest ancestor with a package.json (from `src/` or `dist/src/`). */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(resolve(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
 /** The configuration files meterflow ships (`config/` of the package). */
-export const PACKAGED_CONFIG_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../config');
+export const PACKAGED_CONFIG_DIR = resolve(packageRoot(), 'config');
 
 /** Command-line overrides of the file options (`--pipeline`, `--meters`, ...). */
 export interface ConfigFlags {
@@ -62,11 +69,7 @@ export function loadConfig(
     meters: flags.meters?.length
       ? flags.meters.map((m) => resolve(m))
       : options.meter.meter_definitions_dirs.map((m) => pick(undefined, m, 'meters.yaml')),
-    eventDefinitions: pick(
-      flags.eventDefinitions,
-      options.event.definitions_cfg_file,
-      'event_definitions.yaml',
-    ),
+    eventDefinitions: pick(flags.eventDefinitions, options.event.definitions_cfg_file, 'event_definitions.yaml'),
   };
   const registries = { transformers: transformerRegistry, publishers: publisherRegistry };
   const wanted = new Set(options.notification.pipelines);

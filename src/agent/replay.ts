@@ -94,11 +94,18 @@ export class Replayer {
       overrides,
       skipUnavailablePublishers: true,
     });
-    for (const [kind, file] of [['samples', config.pipelines.sample], ['events', config.pipelines.event]] as const) {
-      const offline = (file?.sinks ?? []).flatMap((sink) => sink.publishers).filter((p) => p.url.startsWith('notifier:'));
+    for (const [kind, file] of [
+      ['samples', config.pipelines.sample],
+      ['events', config.pipelines.event],
+    ] as const) {
+      const offline = (file?.sinks ?? [])
+        .flatMap((sink) => sink.publishers)
+        .filter((p) => p.url.startsWith('notifier:'));
       const overridden = kind === 'samples' ? overrides.samples : overrides.events;
       if (offline.length > 0 && !overridden) {
-        options.report(`replay: ${offline.length} notifier:// publisher(s) of ${file?.file} skipped offline (use --output/--events-output)`);
+        options.report(
+          `replay: ${offline.length} notifier:// publisher(s) of ${file?.file} skipped offline (use --output/--events-output)`,
+        );
       }
     }
     this.converter = config.meters

@@ -17,7 +17,12 @@ Run 'meterflow <command> --help' for the options of a command.`;
 
 type Command = (argv: string[], io: { out: (s: string) => void; err: (s: string) => void }) => Promise<number>;
 
-const COMMANDS: Record<string, Command> = { validate: validateCommand, replay: replayCommand, emit: emitCommand, run: runCommand };
+const COMMANDS: Record<string, Command> = {
+  validate: validateCommand,
+  replay: replayCommand,
+  emit: emitCommand,
+  run: runCommand,
+};
 
 export async function main(argv: string[]): Promise<number> {
   const io = { out: (s: string) => process.stdout.write(`${s}\n`), err: (s: string) => process.stderr.write(`${s}\n`) };

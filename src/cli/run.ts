@@ -18,7 +18,10 @@ ${FILE_FLAGS_HELP}`;
 
 const WORKER_ENV = 'METERFLOW_WORKER_ID';
 
-export async function runCommand(argv: string[], io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
+export async function runCommand(
+  argv: string[],
+  io: { out: (s: string) => void; err: (s: string) => void },
+): Promise<number> {
   const { values } = parse(argv, FILE_FLAGS);
   if (values.help) {
     io.out(RUN_HELP);
@@ -59,7 +62,9 @@ async function supervise(count: number, argv: string[], logger: Logger): Promise
   const children = new Map<number, ChildProcess>();
   const exited = new Map<number, Promise<void>>();
   const start = (id: number) => {
-    const child = fork(process.argv[1] as string, ['run', ...argv], { env: { ...process.env, [WORKER_ENV]: String(id) } });
+    const child = fork(process.argv[1] as string, ['run', ...argv], {
+      env: { ...process.env, [WORKER_ENV]: String(id) },
+    });
     children.set(id, child);
     exited.set(
       id,

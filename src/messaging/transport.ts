@@ -35,6 +35,17 @@ function tlsSocketOptions(tls: TlsOptions | undefined): Record<string, unknown> 
   };
 }
 
+/** oslo's `ssl = true`: TLS to every host, whatever the URL's scheme says. */
+function withTls(url: TransportUrl, force: boolean): TransportUrl {
+  if (!force || url.endpoints.every((e) => e.protocol === 'amqps')) return url;
+  const described = url.describe().replace(/^amqp:/, 'amqps:');
+  return {
+    ...url,
+    endpoints: url.endpoints.map((e) => ({ ...e, protocol: 'amqps' as const })),
+    describe: () => described,
+  };
+}
+
 /**
  * One oslo transport: a single AMQP connection kept alive across broker restarts, with failover
  * over the URL's hosts and exponential reconnect backoff. Users register `onConnect` hooks to
@@ -53,7 +64,7 @@ export class AmqpTransport {
   private readonly sleeper: { wake?: () => void } = {};
 
   constructor(private readonly options: TransportOptions) {
-    this.url = parseTransportUrl(options.url);
+    this.url = withTls(parseTransportUrl(options.url), options.tls?.enabled === true);
     this.description = this.url.describe();
     this.logger = options.logger.child({ transport: this.description });
     this.socketOptions = {

@@ -54,7 +54,10 @@ export interface ConfirmPublisher {
   /** Declare a topic exchange (idempotent, cached). */
   assertExchange(name: string, options: { durable: boolean; type?: 'topic' | 'direct' | 'fanout' }): Promise<void>;
   /** Declare a queue and bind it (idempotent, cached), like oslo's publisher does. */
-  assertQueue(name: string, options: { durable: boolean; bindings?: { exchange: string; routingKey: string }[] }): Promise<void>;
+  assertQueue(
+    name: string,
+    options: { durable: boolean; bindings?: { exchange: string; routingKey: string }[] },
+  ): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -66,6 +69,12 @@ export interface TlsOptions {
   keyFile?: string;
   /** Verify the broker certificate. Default true. */
   verify?: boolean;
+  /**
+   * Speak TLS to every host even when the URL does not ask for it (`rabbit://` with oslo's
+   * `[oslo_messaging_rabbit] ssl = true`). Without it only `amqps://` / `?ssl=1` URLs use TLS
+   * (and then with these files).
+   */
+  enabled?: boolean;
 }
 
 export interface TransportOptions {

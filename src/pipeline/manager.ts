@@ -137,7 +137,11 @@ export class PipelineManager {
         new EventSink(sink.name, publishersOf(sink, options.overrides?.events)),
       );
     });
-    return new PipelineManager(samples, events, new Map([...cache].filter((e): e is [string, Publisher] => e[1] !== null)));
+    return new PipelineManager(
+      samples,
+      events,
+      new Map([...cache].filter((e): e is [string, Publisher] => e[1] !== null)),
+    );
   }
 
   /**

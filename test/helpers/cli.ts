@@ -7,6 +7,17 @@ import { REPO } from './paths.js';
 /** The built command, run as a user runs it (`npm run build` happens in `pretest`). */
 export const BIN = join(REPO, 'dist/src/cli/main.js');
 
+/**
+ * The environment for a child `meterflow` process. Coverage is measured in-process only: the
+ * built `dist/` files map back to the same sources through different compilations, and merging
+ * the two corrupts the report.
+ */
+export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...extra };
+  delete env.NODE_V8_COVERAGE;
+  return env;
+}
+
 export interface CliResult {
   code: number | null;
   stdout: string;
@@ -21,7 +32,7 @@ export function runCli(
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? REPO,
-      env: { ...process.env, ...options.env },
+      env: childEnv(options.env),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -9,11 +9,16 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import amqp from 'amqplib';
 import t from 'tap';
-import { decodeNotification, loadEventDefinitions, loadMeterDefinitions, NotificationConverter } from '../../../src/definitions/index.js';
+import {
+  decodeNotification,
+  loadEventDefinitions,
+  loadMeterDefinitions,
+  NotificationConverter,
+} from '../../../src/definitions/index.js';
 import { dumpsPyJson, parsePyJson } from '../../../src/model/index.js';
 import type { PyJson } from '../../../src/model/index.js';
 import { listQueues, privateVhost, requireBroker } from '../../helpers/broker.js';
-import { BIN, tempDir } from '../../helpers/cli.js';
+import { BIN, childEnv, tempDir } from '../../helpers/cli.js';
 import { CEILOMETER_19, GOLDEN } from '../../helpers/paths.js';
 
 type Obj = { [key: string]: PyJson };
@@ -88,7 +93,10 @@ async function publish(url: string, cases: Case[]): Promise<void> {
 }
 
 function startAgent(config: string): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string } {
-  const child = spawn(process.execPath, [BIN, 'run', '--config-file', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'run', '--config-file', config], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: childEnv(),
+  });
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (d: string) => {
     stderr += d;
@@ -117,7 +125,9 @@ t.test('oslo-published notifications become the right samples and events; SIGTER
   if (!(await requireBroker(t))) return;
   const { url, vhost } = await privateVhost(t);
   const dir = tempDir(t);
-  const cases = corpus.filter((c) => c.routing_key === 'notifications.info' || c.routing_key === 'notifications.sample');
+  const cases = corpus.filter(
+    (c) => c.routing_key === 'notifications.info' || c.routing_key === 'notifications.sample',
+  );
   let wantSamples = 0;
   let wantEvents = 0;
   let wantDead = 0;
@@ -132,7 +142,11 @@ t.test('oslo-published notifications become the right samples and events; SIGTER
   await publish(url, cases);
   const agent = startAgent(writeConfig(dir, url, 20));
   t.teardown(() => agent.child.kill('SIGKILL'));
-  await waitFor('all samples and events', () => lines(join(dir, 'samples.jsonl')).length >= wantSamples && lines(join(dir, 'events.jsonl')).length >= wantEvents);
+  await waitFor(
+    'all samples and events',
+    () =>
+      lines(join(dir, 'samples.jsonl')).length >= wantSamples && lines(join(dir, 'events.jsonl')).length >= wantEvents,
+  );
   const got = lines(join(dir, 'samples.jsonl'));
   t.equal(got.length, wantSamples, 'each sample once');
   t.same(new Set(got.map((m) => m.message_id as string)), wantIds, 'the same samples as the in-process conversion');
@@ -179,7 +193,10 @@ t.test('SIGKILL mid-batch: nothing is lost', async (t) => {
     return [...wantIds].every((id) => seen.has(id));
   });
   const got = lines(join(dir, 'samples.jsonl'));
-  t.ok(got.length >= wantIds.size, `${got.length} lines for ${wantIds.size} samples (duplicates only from the killed batch)`);
+  t.ok(
+    got.length >= wantIds.size,
+    `${got.length} lines for ${wantIds.size} samples (duplicates only from the killed batch)`,
+  );
   t.ok(got.length - wantIds.size <= 100 * 10, 'duplicates bounded by the in-flight batch');
   second.child.kill('SIGTERM');
   t.equal(await second.exited, 0);

@@ -53,7 +53,15 @@ type Tap = { teardown(fn: () => unknown): void };
 
 /** `list_connections` of a node: which connections are TLS, with which client certificate. */
 async function connections(broker: PrivateBroker): Promise<Record<string, unknown>[]> {
-  const out = await broker.ctl('list_connections', 'user', 'ssl', 'peer_cert_subject', 'client_properties', '--formatter', 'json');
+  const out = await broker.ctl(
+    'list_connections',
+    'user',
+    'ssl',
+    'peer_cert_subject',
+    'client_properties',
+    '--formatter',
+    'json',
+  );
   return JSON.parse(out) as Record<string, unknown>[];
 }
 const connectionName = (c: Record<string, unknown>) => {
@@ -160,7 +168,12 @@ t.test('credentials never appear in logs or error messages', async (t) => {
   const logger = new MemoryLogger();
   const errors: string[] = [];
   // A wrong password over a good TLS connection: the broker refuses the login.
-  const wrong = tlsTransport(t, `amqps://${USER}:${PASSWORD}x@localhost:${broker.sslPort}/`, { caFile: pki.caFile }, logger);
+  const wrong = tlsTransport(
+    t,
+    `amqps://${USER}:${PASSWORD}x@localhost:${broker.sslPort}/`,
+    { caFile: pki.caFile },
+    logger,
+  );
   const pendingWrong = wrong.connection().catch((e: unknown) => e);
   await waitFor('a refused login', () =>
     logger.records.some((r) => r.msg === 'AMQP connect failed' && /ACCESS.REFUSED|403/i.test(String(r.error))),
@@ -213,7 +226,10 @@ function agentConfig(dir: string, rabbit: string[], transportUrl: string): strin
     join(dir, 'pipeline.yaml'),
     `sources: [{name: s, meters: ['*'], sinks: [k]}]\nsinks: [{name: k, publishers: ['file://${samples}?json']}]\n`,
   );
-  writeFileSync(join(dir, 'event_pipeline.yaml'), 'sources: [{name: e, events: [\'*\'], sinks: [k]}]\nsinks: [{name: k, publishers: []}]\n');
+  writeFileSync(
+    join(dir, 'event_pipeline.yaml'),
+    `sources: [{name: e, events: ['*'], sinks: [k]}]\nsinks: [{name: k, publishers: ['file://${join(dir, 'events.jsonl')}']}]\n`,
+  );
   const file = join(dir, 'meterflow.yaml');
   writeFileSync(
     file,
@@ -284,7 +300,7 @@ for (const c of agentCases) {
     });
     // Publish through the broker's plain port: only the agent's own link has to be TLS.
     const n = instanceExists();
-    const conn = await amqp.connect(`amqp://guest:guest@127.0.0.1:${broker.port}/${vhost}`);
+    const conn = await amqp.connect(`amqp://${USER}:${PASSWORD}@127.0.0.1:${broker.port}/${vhost}`);
     const ch = await conn.createConfirmChannel();
     await ch.assertExchange(n.exchange, 'topic', { durable: false, autoDelete: false });
     ch.publish(n.exchange, n.routingKey, Buffer.from(n.body), {
@@ -303,7 +319,7 @@ for (const c of agentCases) {
     await waitFor('the 4 samples of compute.instance.exists', () => lines().length >= 4, 30_000);
     t.same(
       lines()
-        .map((l) => (JSON.parse(l) as { name: string }).name)
+        .map((l) => (JSON.parse(l) as { counter_name: string }).counter_name)
         .sort(),
       ['disk.ephemeral.size', 'disk.root.size', 'memory', 'vcpus'],
     );
