@@ -156,8 +156,15 @@ export class EventConverter {
     }
   }
 
+  /** The selected definition per event type (bounded: event types come from the wire). */
+  private readonly selected = new Map<string, EventDefinition | null>();
+
   definitionFor(eventType: string): EventDefinition | null {
-    return this.ordered.find((d) => d.matches(eventType)) ?? null;
+    const known = this.selected.get(eventType);
+    if (known !== undefined) return known;
+    const found = this.ordered.find((d) => d.matches(eventType)) ?? null;
+    if (this.selected.size < 4096) this.selected.set(eventType, found);
+    return found;
   }
 
   convert(notification: Notification): EventConversion {

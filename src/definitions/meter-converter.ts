@@ -46,6 +46,9 @@ export interface MeterConversion {
   warnings: string[];
 }
 
+/** Bound on remembered event types (they come from the wire). */
+const MATCH_CACHE_LIMIT = 4096;
+
 /** Namespace for sample ids derived from the notification (UUID v5 over `message_id/definition/n`). */
 const SAMPLE_ID_NAMESPACE = Buffer.from('6f0c3d1e8a4b4e9c9f1b2a7d5c3e8f10', 'hex');
 
@@ -90,17 +93,23 @@ export class MeterConverter {
     this.now = options.now ?? (() => isoFromEpochMs(Date.now()));
   }
 
+  /** Matching definitions per event type: a few hundred types, each tested against every regex once. */
+  private readonly matchCache = new Map<string, MeterDefinition[]>();
+
   /** Definitions whose event_type matches, in evaluation order. */
   matching(eventType: string): MeterDefinition[] {
-    return this.definitions.filter((d) => matchesEventType(d, eventType));
+    const known = this.matchCache.get(eventType);
+    if (known) return known;
+    const found = this.definitions.filter((d) => matchesEventType(d, eventType));
+    if (this.matchCache.size < MATCH_CACHE_LIMIT) this.matchCache.set(eventType, found);
+    return found;
   }
 
   convert(notification: Notification): MeterConversion {
     const out: MeterConversion = { samples: [], sampleDefinitions: [], dropped: [], failures: [], warnings: [] };
     const context: PluginContext = { warn: (m) => out.warnings.push(m) };
     const message = notification.message;
-    for (const definition of this.definitions) {
-      if (!matchesEventType(definition, message.event_type)) continue;
+    for (const definition of this.matching(message.event_type)) {
       // Staged so that a definition failing on a later row loses all of its rows, not just some.
       const staged: MeterConversion = { samples: [], sampleDefinitions: [], dropped: [], failures: [], warnings: [] };
       try {

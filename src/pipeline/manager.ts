@@ -37,6 +37,10 @@ export interface PublishGroup {
   events: readonly Event[];
 }
 
+function sendSamples(publisher: Publisher, items: Sample[], groups: (readonly Sample[])[]): Promise<void> {
+  return publisher.publishSampleGroups ? publisher.publishSampleGroups(groups) : publisher.publishSamples(items);
+}
+
 function reportFor(total: BatchReport, pipeline: string): SinkReport {
   let report = total.pipelines.get(pipeline);
   if (!report) {
@@ -51,26 +55,34 @@ function reportFor(total: BatchReport, pipeline: string): SinkReport {
  * which pipeline contributed how many, so results can be reported per pipeline.
  */
 class Outbox<T> {
-  private readonly queues = new Map<Publisher, { items: T[]; perPipeline: Map<string, number> }>();
+  private readonly queues = new Map<
+    Publisher,
+    { items: T[]; groups: (readonly T[])[]; perPipeline: Map<string, number> }
+  >();
 
+  /** One add = one (publish context, sink) output, Ceilometer's unit of publisher call. */
   add(publishers: readonly Publisher[], pipeline: string, items: readonly T[]): void {
     if (items.length === 0) return;
     for (const publisher of publishers) {
       let queue = this.queues.get(publisher);
       if (!queue) {
-        queue = { items: [], perPipeline: new Map() };
+        queue = { items: [], groups: [], perPipeline: new Map() };
         this.queues.set(publisher, queue);
       }
       for (const item of items) queue.items.push(item);
+      queue.groups.push(items);
       queue.perPipeline.set(pipeline, (queue.perPipeline.get(pipeline) ?? 0) + items.length);
     }
   }
 
   /** One call per publisher; a failure is recorded and the next publisher still gets its share. */
-  async send(call: (publisher: Publisher, items: T[]) => Promise<void>, total: BatchReport): Promise<void> {
+  async send(
+    call: (publisher: Publisher, items: T[], groups: (readonly T[])[]) => Promise<void>,
+    total: BatchReport,
+  ): Promise<void> {
     for (const [publisher, queue] of this.queues) {
       try {
-        await call(publisher, queue.items);
+        await call(publisher, queue.items, queue.groups);
         total.published += queue.items.length;
         for (const [name, n] of queue.perPipeline) reportFor(total, name).published += n;
       } catch (err) {
@@ -178,8 +190,11 @@ export class PipelineManager {
       }
       if (flush) this.drainInto(samples, total);
     }
-    await samples.send((p, items) => p.publishSamples(items), total);
-    await events.send((p, items) => p.publishEvents(items), total);
+    await samples.send(sendSamples, total);
+    await events.send(
+      (p, items, grouped) => (p.publishEventGroups ? p.publishEventGroups(grouped) : p.publishEvents(items)),
+      total,
+    );
     return total;
   }
 
@@ -188,7 +203,7 @@ export class PipelineManager {
     const total: BatchReport = { ...emptyReport(), pipelines: new Map() };
     const samples = new Outbox<Sample>();
     this.drainInto(samples, total);
-    await samples.send((p, items) => p.publishSamples(items), total);
+    await samples.send(sendSamples, total);
     return total;
   }
 

@@ -98,25 +98,38 @@ class AmqpNotifierPublisher implements NotifierPublisher {
   }
 
   publishSamples(samples: readonly Sample[]): Promise<void> {
-    return this.serialised(() => {
-      if (samples.length === 0) return [];
-      const meters = samples.map((s) => sampleToMeteringMessage(s, this.context.telemetrySecret));
-      const event = this.topics.metering;
-      const groups: [string, unknown[]][] = [[event, meters]];
-      if (this.options.perMeterTopic) {
-        for (const [name, group] of groupByName(meters)) groups.push([`${event}.${name}`, group]);
-      }
-      return this.messages(groups, this.options.topics ?? [event]);
-    });
+    return this.publishSampleGroups([samples]);
   }
 
   publishEvents(events: readonly Event[]): Promise<void> {
-    return this.serialised(() => {
-      if (events.length === 0) return [];
-      const list = events.map((e) => eventToMessage(e, this.context.telemetrySecret));
-      const event = this.topics.event;
-      return this.messages([[event, list]], this.options.topics ?? [event]);
-    });
+    return this.publishEventGroups([events]);
+  }
+
+  /** One message (per topic) for each group, as Ceilometer sends one per notification; delivered together. */
+  publishSampleGroups(groups: readonly (readonly Sample[])[]): Promise<void> {
+    return this.serialised(() => groups.flatMap((samples) => this.sampleMessages(samples)));
+  }
+
+  publishEventGroups(groups: readonly (readonly Event[])[]): Promise<void> {
+    return this.serialised(() =>
+      groups.flatMap((events) => {
+        if (events.length === 0) return [];
+        const list = events.map((e) => eventToMessage(e, this.context.telemetrySecret));
+        const event = this.topics.event;
+        return this.messages([[event, list]], this.options.topics ?? [event]);
+      }),
+    );
+  }
+
+  private sampleMessages(samples: readonly Sample[]): OutgoingMessage[] {
+    if (samples.length === 0) return [];
+    const meters = samples.map((s) => sampleToMeteringMessage(s, this.context.telemetrySecret));
+    const event = this.topics.metering;
+    const entries: [string, unknown[]][] = [[event, meters]];
+    if (this.options.perMeterTopic) {
+      for (const [name, group] of groupByName(meters)) entries.push([`${event}.${name}`, group]);
+    }
+    return this.messages(entries, this.options.topics ?? [event]);
   }
 
   close(): Promise<void> {

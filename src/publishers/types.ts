@@ -15,6 +15,13 @@ export interface Publisher {
   readonly target: string;
   publishSamples(samples: readonly Sample[]): Promise<void>;
   publishEvents(events: readonly Event[]): Promise<void>;
+  /**
+   * Optional: several publish contexts' outputs in one call, kept apart where the wire format
+   * shows the grouping (Ceilometer's `notifier://` sends one message per notification and sink).
+   * Publishers without it get the concatenation through `publishSamples`/`publishEvents`.
+   */
+  publishSampleGroups?(groups: readonly (readonly Sample[])[]): Promise<void>;
+  publishEventGroups?(groups: readonly (readonly Event[])[]): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -4,14 +4,14 @@ as a Ceilometer collector or any other consumer of Ceilometer's metering topic w
 every metering message's `message_signature`.
 
 Usage:
-  receive_samples.py --url URL --count N [--timeout S] [--secret S] [--topic metering]
-                     [--exchange ceilometer]
+  receive_samples.py --url URL (--count N | --samples N) [--timeout S] [--secret S]
+                     [--topic metering] [--exchange ceilometer]
   receive_samples.py --self-test metering-sample.json [--secret S]
 
 Prints {"ready": true} once the listener consumes, then one JSON line per notification:
 {"publisher_id", "event_type", "priority", "metadata", "payload", "signatures": [...]} where each
-signature entry is {"message_id", "ok", "expected", "got"}. Exits 0 after N notifications, 3 on
-timeout. --self-test verifies captured Ceilometer messages instead and prints {"checked", "ok"}.
+signature entry is {"message_id", "ok", "expected", "got"}. Exits 0 once N notifications
+(--count) or N payload elements in all (--samples) arrived, 3 on timeout. --self-test verifies captured Ceilometer messages instead and prints {"checked", "ok"}.
 """
 import argparse
 import hashlib
@@ -91,10 +91,12 @@ def self_test(path, secret):
 
 
 class MeteringEndpoint(object):
-    def __init__(self, secret, count):
+    def __init__(self, secret, count, samples):
         self.secret = secret
         self.count = count
+        self.samples = samples
         self.seen = 0
+        self.elements = 0
         self.lock = threading.Lock()
         self.done = threading.Event()
 
@@ -105,7 +107,9 @@ class MeteringEndpoint(object):
         with self.lock:
             print(line, flush=True)
             self.seen += 1
-            if self.seen >= self.count:
+            self.elements += len(payload) if isinstance(payload, list) else 0
+            if ((self.count and self.seen >= self.count)
+                    or (self.samples and self.elements >= self.samples)):
                 self.done.set()
         return oslo_messaging.NotificationResult.HANDLED
 
@@ -119,7 +123,8 @@ class MeteringEndpoint(object):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--url')
-    parser.add_argument('--count', type=int, default=1)
+    parser.add_argument('--count', type=int, default=0, help='stop after N notifications')
+    parser.add_argument('--samples', type=int, default=0, help='stop after N payload elements')
     parser.add_argument('--timeout', type=float, default=60.0)
     parser.add_argument('--secret', default='change this for valid signing')
     parser.add_argument('--topic', default='metering')
@@ -129,8 +134,8 @@ def main():
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     if args.self_test:
         return self_test(args.self_test, args.secret)
-    if not args.url:
-        parser.error('--url is required')
+    if not args.url or not (args.count or args.samples):
+        parser.error('--url and one of --count, --samples are required')
 
     conf = cfg.CONF
     conf([], project='meterflow-interop')
@@ -141,7 +146,7 @@ def main():
     except cfg.NoSuchOptError:
         pass  # registered by the first transport: the default set above applies
     transport = oslo_messaging.get_notification_transport(conf, url=args.url)
-    endpoint = MeteringEndpoint(args.secret, args.count)
+    endpoint = MeteringEndpoint(args.secret, args.count, args.samples)
     listener = oslo_messaging.get_notification_listener(
         transport, [oslo_messaging.Target(topic=args.topic)], [endpoint], executor='threading')
     listener.start()

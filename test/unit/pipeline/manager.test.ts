@@ -514,3 +514,39 @@ sinks:
     ['compute.instance.exists'],
   );
 });
+
+t.test(
+  'publishGroups: per-notification contexts, one call per publisher, groups kept for publishers that want them',
+  async (t) => {
+    const calls: { groups: string[][]; flat: string[][] } = { groups: [], flat: [] };
+    const grouping = {
+      target: 'fake://grouping',
+      publishSamples: async (samples: readonly Sample[]) => {
+        calls.flat.push(names(samples));
+      },
+      publishEvents: async () => {},
+      publishSampleGroups: async (groups: readonly (readonly Sample[])[]) => {
+        calls.groups.push(...groups.map(names));
+      },
+      close: async () => {},
+    };
+    const manager = PipelineManager.build(
+      {
+        sample: config(
+          'sample',
+          [{ name: 's', patterns: ['*'], sinks: ['k'] }],
+          [{ name: 'k', publishers: ['test://unused'] }],
+        ),
+      },
+      options({ overrides: { samples: grouping } }),
+    );
+    const report = await manager.publishGroups([
+      { samples: [sample({ name: 'a' }), sample({ name: 'b' })], events: [] },
+      { samples: [], events: [] },
+      { samples: [sample({ name: 'c' })], events: [] },
+    ]);
+    t.same(calls.groups, [['a', 'b'], ['c']], 'one group per publish context');
+    t.same(calls.flat, [], 'publishSamples not used when groups are supported');
+    t.equal(report.published, 3);
+  },
+);
