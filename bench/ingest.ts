@@ -1,6 +1,6 @@
 /**
  * Ingest throughput: notifications/s from pre-filled queues through `meterflow run` (Ceilometer
- * 19 definitions, the realistic notification mix of the golden corpus, file publisher), with
+ * 19 definitions, the notification mix captured from the real oslo.messaging, file publisher), with
  * batch_size 1 and 100, beside the ceiling measured in the same run on the same broker: raw
  * amqplib consume + ack of the same queues with the same prefetch. Prints a table and writes
  * bench/results/ingest.json (run from the repository root, broker on AMQP_URL).
@@ -14,8 +14,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import amqp from 'amqplib';
-import { dumpsPyJson, parsePyJson } from '../src/model/index.js';
-import type { PyJson } from '../src/model/index.js';
 
 const run = promisify(execFile);
 const N = Number(process.env.BENCH_NOTIFICATIONS ?? 50_000);
@@ -30,20 +28,21 @@ interface Message {
   body: Buffer;
 }
 
-/** N notifications cycling through the corpus' info/sample cases, each with its own message id. */
+/**
+ * N notifications cycling through the 20 raw bodies captured from the real oslo.messaging
+ * (`fixtures/wire/notifications-info.json`: nova, cinder, glance, neutron, keystone; 806–2376
+ * bytes), published byte for byte to their exchange.
+ */
 function workload(): Message[] {
-  const cases = readFileSync(`${SHARED}/fixtures/golden/corpus.jsonl`, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { exchange: string; routing_key: string; envelope: { 'oslo.message': string } })
-    .filter((c) => c.routing_key === 'notifications.info' || c.routing_key === 'notifications.sample');
+  const captures = JSON.parse(readFileSync(`${SHARED}/fixtures/wire/notifications-info.json`, 'utf8')) as {
+    exchange: string;
+    routing_key: string;
+    body_raw: string;
+  }[];
   const out: Message[] = [];
   for (let i = 0; i < N; i++) {
-    const c = cases[i % cases.length] as (typeof cases)[number];
-    const inner = parsePyJson(c.envelope['oslo.message']) as { [k: string]: PyJson };
-    inner.message_id = `${i}-${String(inner.message_id)}`;
-    const body = dumpsPyJson({ 'oslo.version': '2.0', 'oslo.message': dumpsPyJson(inner) });
-    out.push({ exchange: c.exchange, routingKey: c.routing_key, body: Buffer.from(body) });
+    const c = captures[i % captures.length] as (typeof captures)[number];
+    out.push({ exchange: c.exchange, routingKey: c.routing_key, body: Buffer.from(c.body_raw) });
   }
   return out;
 }
@@ -125,16 +124,16 @@ async function meterflow(url: string, vhost: string, queues: string[], batchSize
   const dir = mkdtempSync(join(tmpdir(), 'mf-bench-'));
   writeFileSync(
     join(dir, 'pipeline.yaml'),
-    `sources: [{name: s, meters: ['*'], sinks: [k]}]\nsinks: [{name: k, publishers: ['file://${dir}/samples.jsonl']}]\n`,
+    `sources: [{name: s, meters: ['*'], sinks: [k]}]\nsinks: [{name: k, publishers: ['${process.env.BENCH_SAMPLES_URL ?? `file://${dir}/samples.jsonl`}']}]\n`,
   );
   writeFileSync(
     join(dir, 'event_pipeline.yaml'),
-    `sources: [{name: e, events: ['*'], sinks: [k]}]\nsinks: [{name: k, publishers: ['file://${dir}/events.jsonl']}]\n`,
+    `sources: [{name: e, events: ['*'], sinks: [k]}]\nsinks: [{name: k, publishers: ['${process.env.BENCH_EVENTS_URL ?? `file://${dir}/events.jsonl`}']}]\n`,
   );
   const config = join(dir, 'meterflow.yaml');
   writeFileSync(
     config,
-    `DEFAULT: {transport_url: '${url}'}\nnotification: {batch_size: ${batchSize}, batch_timeout: 0.1}\noslo_messaging_rabbit: {rabbit_qos_prefetch_count: ${PREFETCH}}\nmeter: {meter_definitions_dirs: ['${CEILOMETER_19}/meters.yaml']}\nevent: {definitions_cfg_file: '${CEILOMETER_19}/event_definitions.yaml'}\n`,
+    `DEFAULT: {transport_url: '${url}'}\nnotification: {batch_size: ${batchSize}, batch_timeout: 0.1, workers: ${process.env.BENCH_WORKERS ?? 1}}\noslo_messaging_rabbit: {rabbit_qos_prefetch_count: ${PREFETCH}}\nmeter: {meter_definitions_dirs: ['${CEILOMETER_19}/meters.yaml']}\nevent: {definitions_cfg_file: '${CEILOMETER_19}/event_definitions.yaml'}\n`,
   );
   const conn = await amqp.connect(url);
   const ch = await conn.createChannel();

@@ -109,11 +109,12 @@ export class MeterConverter {
     const out: MeterConversion = { samples: [], sampleDefinitions: [], dropped: [], failures: [], warnings: [] };
     const context: PluginContext = { warn: (m) => out.warnings.push(m) };
     const message = notification.message;
+    const metadataCache = new Map<string, { [key: string]: PyJson }>();
     for (const definition of this.matching(message.event_type)) {
       // Staged so that a definition failing on a later row loses all of its rows, not just some.
       const staged: MeterConversion = { samples: [], sampleDefinitions: [], dropped: [], failures: [], warnings: [] };
       try {
-        const rows = this.evaluate(definition, message, context);
+        const rows = this.evaluate(definition, message, context, metadataCache);
         for (const [i, row] of rows.entries()) this.emit(definition, message, row, i, staged);
         out.samples.push(...staged.samples);
         out.sampleDefinitions.push(...staged.sampleDefinitions);
@@ -125,17 +126,16 @@ export class MeterConverter {
     return out;
   }
 
-  private baseValues(definition: MeterDefinition, message: NotificationMessage, context: PluginContext): Values {
+  private baseValues(
+    definition: MeterDefinition,
+    message: NotificationMessage,
+    context: PluginContext,
+    metadataCache: Map<string, { [key: string]: PyJson }>,
+  ): Values {
     const msg = message as unknown as PyJson;
-    const metadata: { [key: string]: PyJson } = {};
-    for (const [name, field] of definition.metadata) {
-      const value = field.first(msg, context);
-      if (pyTruthy(value)) metadata[name] = value;
-    }
-    if (definition.userMetadata) {
-      const meta = definition.userMetadata.first(msg, context);
-      if (pyTruthy(meta)) this.addUserMetadata(meta, metadata);
-    }
+    const cached = metadataCache.get(definition.metadataKey);
+    const metadata = cached ?? this.metadataOf(definition, message, context);
+    if (!cached) metadataCache.set(definition.metadataKey, metadata);
     return {
       name: definition.literalName,
       type: definition.literalType,
@@ -146,9 +146,30 @@ export class MeterConverter {
     };
   }
 
-  private evaluate(definition: MeterDefinition, message: NotificationMessage, context: PluginContext): Values[] {
+  /** The `metadata:` fields that are truthy, plus reserved user metadata; or the payload when empty. */
+  private metadataOf(definition: MeterDefinition, message: NotificationMessage, context: PluginContext): PyDict {
     const msg = message as unknown as PyJson;
-    const base = this.baseValues(definition, message, context);
+    const metadata: { [key: string]: PyJson } = {};
+    for (const [name, field] of definition.metadata) {
+      const value = field.first(msg, context);
+      if (pyTruthy(value)) metadata[name] = value;
+    }
+    if (definition.userMetadata) {
+      const meta = definition.userMetadata.first(msg, context);
+      if (pyTruthy(meta)) this.addUserMetadata(meta, metadata);
+    }
+    // Frozen: shared by several samples and signed once (see model/signature.ts).
+    return Object.freeze(Object.keys(metadata).length > 0 ? metadata : payloadMetadata(message));
+  }
+
+  private evaluate(
+    definition: MeterDefinition,
+    message: NotificationMessage,
+    context: PluginContext,
+    metadataCache: Map<string, { [key: string]: PyJson }>,
+  ): Values[] {
+    const msg = message as unknown as PyJson;
+    const base = this.baseValues(definition, message, context, metadataCache);
     if (definition.lookup.size === 0) {
       for (const [key, field] of definition.fields) {
         const value = field.first(msg, context);
@@ -237,7 +258,8 @@ export class MeterConverter {
       project_id: textOf(row.project_id ?? null),
       resource_id: textOf(row.resource_id ?? null),
       timestamp: normalizeSampleTimestamp(timestamp),
-      resource_metadata: Object.keys(row.metadata).length > 0 ? { ...row.metadata } : payloadMetadata(message),
+      // Shared by the samples of this notification whose definitions describe metadata alike; never mutated.
+      resource_metadata: row.metadata,
       source: this.source,
       id: messageId ? derivedSampleId(messageId, definition.name, i) : randomUUID(),
       monotonic_time: null,

@@ -19,6 +19,12 @@ export interface MeterDefinition {
   readonly eventTypes: readonly RegExp[];
   readonly fields: ReadonlyMap<MeterField, Field>;
   readonly metadata: ReadonlyMap<string, Field>;
+  /**
+   * Identical for definitions whose `metadata` and `user_metadata` are written the same (YAML
+   * anchors make that the rule: the instance meters share one), so their samples of one
+   * notification can share one metadata object, computed once.
+   */
+  readonly metadataKey: string;
   readonly userMetadata: Field | null;
   readonly lookup: ReadonlySet<string>;
   /** The literal `type`, validated unless `type` is looked up. */
@@ -119,6 +125,7 @@ export function compileMeterDefinition(raw: Record<string, unknown>, issues: Fie
     eventTypes,
     fields,
     metadata,
+    metadataKey: JSON.stringify([raw.metadata ?? null, raw.user_metadata ?? null]),
     userMetadata,
     lookup,
     literalType,

@@ -37,6 +37,8 @@ class AmqpBatchListener implements BatchListener, Settler {
   private readonly publishers: ConfirmPublisher[];
   private readonly batcher: Batcher<Delivery>;
   private handler: BatchHandler | undefined;
+  /** Outcomes still waiting for republish confirms; the next batch does not wait for them. */
+  private readonly settling = new Set<Promise<void>>();
 
   constructor(
     transports: AmqpTransport[],
@@ -69,6 +71,7 @@ class AmqpBatchListener implements BatchListener, Settler {
     this.batcher.pause();
     await Promise.all(this.sessions.map((s) => s.cancel()));
     const rest = await this.batcher.stop();
+    await Promise.all(this.settling);
     for (const delivery of rest) this.requeue(delivery);
     await Promise.all(this.publishers.map((p) => p.close()));
     await Promise.all(this.sessions.map((s) => s.close()));
@@ -116,7 +119,14 @@ class AmqpBatchListener implements BatchListener, Settler {
       );
       outcome = retryAll(batch, 'handler_error');
     }
-    await applyOutcome(batch, outcome, this.options, this, this.logger);
+    // Acks happen at once inside applyOutcome; retries and dead letters are acked only after the
+    // broker confirmed their copy. That wait (a disk sync for durable queues) must not stall the
+    // next batch, so it is tracked instead of awaited; unacked deliveries keep their prefetch slot.
+    const settled = applyOutcome(batch, outcome, this.options, this, this.logger).catch((err: unknown) => {
+      this.logger.error({ error: redactUrls(String(err)) }, 'settling a batch outcome failed');
+    });
+    this.settling.add(settled);
+    void settled.finally(() => this.settling.delete(settled));
   }
 }
 

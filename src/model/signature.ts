@@ -58,16 +58,41 @@ export function signedPairs(message: SignableMessage): [string, string][] {
   return pairs;
 }
 
+/**
+ * The signed byte stream of a dict under `prefix`. A frozen nested dict (the shared, never
+ * mutated `resource_metadata` of the samples of one notification) is rendered once and reused.
+ */
+const RENDERED = new WeakMap<object, { prefix: string; data: string }>();
+
+function signedData(dict: SignableMessage, prefix: string): string {
+  let data = '';
+  for (const key of sortedKeys(dict)) {
+    const value = dict[key];
+    if (value === undefined) continue;
+    const name = prefix + key;
+    if (isDict(value)) data += nestedData(value, `${name}:`);
+    else if (name === SIGNATURE_KEY) continue;
+    else if (Array.isArray(value)) data += name + pyReprBytesList(value);
+    else data += name + pyStr(value);
+  }
+  return data;
+}
+
+function nestedData(dict: { [key: string]: PyJson }, prefix: string): string {
+  if (!Object.isFrozen(dict)) return signedData(dict, prefix);
+  const known = RENDERED.get(dict);
+  if (known?.prefix === prefix) return known.data;
+  const data = signedData(dict, prefix);
+  RENDERED.set(dict, { prefix, data });
+  return data;
+}
+
 /** Hex HMAC-SHA256 of the message under `secret`; `''` when the secret is empty (Ceilometer's rule). */
 export function computeSignature(message: SignableMessage, secret: string): string {
   if (!secret) return '';
   // One update over the concatenation: the HMAC stream is the same and it saves a native call per
   // string, which matters at thousands of samples per second.
-  let data = '';
-  visitPairs(message, '', (name, value) => {
-    data += name + value;
-  });
-  return createHmac('sha256', secret).update(data, 'utf8').digest('hex');
+  return createHmac('sha256', secret).update(signedData(message, ''), 'utf8').digest('hex');
 }
 
 /**
