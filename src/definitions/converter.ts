@@ -2,6 +2,8 @@ import type { EventConverter, EventDefinition } from './events.js';
 import type { DefinitionFailure, DroppedSample, MeterConverter } from './meter-converter.js';
 import type { Notification } from './notification.js';
 import { PRIORITIES } from './notification.js';
+import { NotificationFilter } from './filter.js';
+import type { NotificationFilterSpec } from './filter.js';
 import { isPyDict } from './values.js';
 import { BadInputError } from '../errors.js';
 import { sampleFromRecord } from '../model/index.js';
@@ -26,17 +28,63 @@ export interface Conversion {
 
 const POLLING_EVENT_TYPE = 'telemetry.polling';
 
+/** An endpoint of the dispatcher: the priorities it has a method for and its filter rule. */
+interface Endpoint {
+  name: string;
+  priorities: ReadonlySet<string>;
+  filter: NotificationFilter | null;
+  handle(notification: Notification, out: Conversion): void;
+}
+
+export interface NotificationConverterOptions {
+  sampleSource: string;
+  newId: () => string;
+  /**
+   * Extra filter rule every notification must pass before any endpoint sees it (oslo's
+   * `NotificationFilter`: regular expressions on event_type, publisher_id, context, metadata,
+   * payload). Default: none.
+   */
+  filter?: NotificationFilterSpec;
+}
+
 /**
- * Ceilometer's endpoints for one notification: meter definitions on `info` and `sample`,
- * polling-agent samples on `sample`, events on `info` and `error`; other known priorities are
- * consumed without output.
+ * oslo's notification dispatcher over Ceilometer's endpoints: meter definitions on `info` and
+ * `sample`, polling-agent samples on `sample` (filter rule `event_type=telemetry\.polling`),
+ * events on `info` and `error`; other known priorities are consumed without output.
  */
 export class NotificationConverter {
+  private readonly endpoints: Endpoint[];
+  private readonly filter: NotificationFilter | null;
+
   constructor(
     private readonly meters: MeterConverter,
     private readonly events: EventConverter | null,
-    private readonly options: { sampleSource: string; newId: () => string },
-  ) {}
+    private readonly options: NotificationConverterOptions,
+  ) {
+    this.filter = options.filter ? new NotificationFilter(options.filter) : null;
+    this.endpoints = [
+      {
+        name: 'meter',
+        priorities: new Set(['info', 'sample']),
+        filter: null,
+        handle: (n, o) => this.addMeterSamples(n, o),
+      },
+      {
+        name: 'polling',
+        priorities: new Set(['sample']),
+        filter: new NotificationFilter({ event_type: `${POLLING_EVENT_TYPE.replace('.', '\\.')}$` }),
+        handle: (n, o) => this.addPollingSamples(n, o),
+      },
+    ];
+    if (events) {
+      this.endpoints.push({
+        name: 'event',
+        priorities: new Set(['info', 'error']),
+        filter: null,
+        handle: (n, o) => this.addEvent(n, o),
+      });
+    }
+  }
 
   convert(notification: Notification): Conversion {
     const out: Conversion = {
@@ -50,19 +98,21 @@ export class NotificationConverter {
       warnings: [],
       unknownPriority: !(PRIORITIES as readonly string[]).includes(notification.priority),
     };
-    const priority = notification.priority;
-    if (priority === 'info' || priority === 'sample') this.addMeterSamples(notification, out);
-    if (priority === 'sample' && notification.message.event_type === POLLING_EVENT_TYPE) {
-      this.addPollingSamples(notification, out);
-    }
-    if ((priority === 'info' || priority === 'error') && this.events) {
-      const result = this.events.convert(notification);
-      out.event = result.event;
-      out.eventDefinition = result.definition;
-      out.traitErrors.push(...result.traitErrors);
-      out.warnings.push(...result.warnings);
+    if (this.filter && !this.filter.accepts(notification.message)) return out;
+    for (const endpoint of this.endpoints) {
+      if (!endpoint.priorities.has(notification.priority)) continue;
+      if (endpoint.filter && !endpoint.filter.accepts(notification.message)) continue;
+      endpoint.handle(notification, out);
     }
     return out;
+  }
+
+  private addEvent(notification: Notification, out: Conversion): void {
+    const result = (this.events as EventConverter).convert(notification);
+    out.event = result.event;
+    out.eventDefinition = result.definition;
+    out.traitErrors.push(...result.traitErrors);
+    out.warnings.push(...result.warnings);
   }
 
   private addMeterSamples(notification: Notification, out: Conversion): void {

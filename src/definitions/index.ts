@@ -1,5 +1,8 @@
 export type { Conversion } from './converter.js';
+export type { NotificationConverterOptions } from './converter.js';
 export { NotificationConverter } from './converter.js';
+export type { NotificationFilterSpec } from './filter.js';
+export { NotificationFilter } from './filter.js';
 export type { EventConversion, EventConverterOptions, EventDefinition } from './events.js';
 export { compileEventDefinition, EventConverter } from './events.js';
 export type { Field, FieldIssue } from './field.js';

@@ -193,3 +193,33 @@ t.test('meter failures, drops and event trait errors are all reported together',
   t.equal(out.traitErrors.length, 1);
   t.ok(out.event);
 });
+
+t.test('a configured filter rule drops notifications before every endpoint', async (t) => {
+  const { loadMeterDefinitions, loadEventDefinitions, NotificationConverter, decodeNotification } = await import(
+    '../../../src/definitions/index.js'
+  );
+  const { CEILOMETER_19 } = await import('../../helpers/paths.js');
+  const meters = loadMeterDefinitions([`${CEILOMETER_19}meters.yaml`]).converter;
+  const events = loadEventDefinitions(`${CEILOMETER_19}event_definitions.yaml`).converter;
+  if (!meters || !events) throw new Error('definitions');
+  const converter = new NotificationConverter(meters, events, {
+    sampleSource: 'openstack',
+    newId: () => 'x',
+    filter: { publisher_id: '^image\\.' },
+  });
+  const note = (publisher: string) =>
+    decodeNotification({
+      event_type: 'image.upload',
+      publisher_id: publisher,
+      priority: 'INFO',
+      payload: { id: 'i1', size: 5, owner: 'p' },
+      timestamp: '2026-11-22 10:00:00.000000',
+      message_id: 'm1',
+    });
+  const kept = converter.convert(note('image.localhost'));
+  t.equal(kept.samples.length, 1);
+  t.ok(kept.event);
+  const dropped = converter.convert(note('compute.localhost'));
+  t.equal(dropped.samples.length, 0);
+  t.equal(dropped.event, null);
+});
