@@ -7,7 +7,6 @@
 /** The Redis commands the partitioning layer uses (a subset of ioredis' API). */
 export interface RedisLike {
   get(key: string): Promise<string | null>;
-  set(key: string, value: string, ...args: (string | number)[]): Promise<string | null>;
   del(...keys: string[]): Promise<number>;
   pexpire(key: string, ms: number): Promise<number>;
   sadd(key: string, ...members: string[]): Promise<number>;

@@ -1,0 +1,15 @@
+/**
+ * Workload partitioning building blocks: stable hash and routing, balanced assignment, Redis
+ * group membership, partition leases with epochs, and the fenced transformer state store.
+ * (Wiring them into `meterflow run` with partition queues is the rest of issue 5.)
+ */
+export { assign, ownedBy } from './assignment.js';
+export { partitionOf, stableHash } from './hash.js';
+export { DEFAULT_LEASE_TTL_MS, LeaseBusyError, PartitionLease } from './lease.js';
+export { redlockDriver } from './lease-redlock.js';
+export { GroupMembership } from './membership.js';
+export { connectRedis, createRedis } from './redis.js';
+export { partitionQueue, route } from './router.js';
+export { PartitionStateStore } from './state-store.js';
+export type { Member, MembershipEvent, PartitionRef, RedisLike } from './types.js';
+export { StaleEpochError } from './types.js';

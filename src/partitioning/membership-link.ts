@@ -1,0 +1,64 @@
+/**
+ * Whether Redis is reachable, from two sources: the outcome of every membership command and, when
+ * given, the connection's own `close`/`ready` events (which arrive before the next heartbeat would
+ * fail). The ownership layer stops consuming on `redis-down`, so it must come as early as possible.
+ */
+import { redactUrls, type Logger } from '../observability/logger.js';
+import { type ConnectionEvents, type ConnectionStatusEvent, notify } from './membership-types.js';
+
+/** Errors the server itself replied (a script error, WRONGTYPE): Redis is reachable. */
+function isReply(err: unknown): boolean {
+  return err instanceof Error && err.name === 'ReplyError';
+}
+
+export class ConnectionLink {
+  private up = false;
+  private everUp = false;
+  private readonly listeners = new Set<(event: ConnectionStatusEvent) => void>();
+
+  private readonly onClose = () => this.failed(new Error('connection to Redis closed'));
+  private readonly onReady = () => this.succeeded();
+
+  constructor(
+    private readonly events: ConnectionEvents | undefined,
+    private readonly logger: Logger | undefined,
+    /** Called when Redis comes back after an outage (not on the first success). */
+    private readonly reconnected: () => void,
+  ) {
+    events?.on('close', this.onClose);
+    events?.on('ready', this.onReady);
+  }
+
+  get connected(): boolean {
+    return this.up;
+  }
+
+  onStatus(listener: (event: ConnectionStatusEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  succeeded(): void {
+    if (this.up) return;
+    this.up = true;
+    const again = this.everUp;
+    this.everUp = true;
+    if (again) this.logger?.info({}, 'Redis reachable again');
+    notify(this.listeners, { kind: 'redis-up' }, this.logger);
+    if (again) this.reconnected();
+  }
+
+  failed(err: unknown): void {
+    if (isReply(err) || !this.up) return;
+    this.up = false;
+    const error = redactUrls(err instanceof Error ? err.message : String(err));
+    this.logger?.warn({ error }, 'Redis unreachable');
+    notify(this.listeners, { kind: 'redis-down', error }, this.logger);
+  }
+
+  close(): void {
+    this.events?.removeListener('close', this.onClose);
+    this.events?.removeListener('ready', this.onReady);
+    this.listeners.clear();
+  }
+}
