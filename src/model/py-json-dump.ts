@@ -33,13 +33,20 @@ interface DumpStyle {
   itemSep: string;
   keySep: string;
   str: (s: string) => string;
+  /**
+   * Dumps of frozen objects in this style. A frozen dict is the `resource_metadata` shared by the
+   * samples of one notification (see definitions/meter-converter.ts), dumped once instead of per
+   * sample. Safe because frozen objects are never mutated, nested values included (the same
+   * contract as the signature cache in signature.ts); weak keys bound it to the live objects.
+   */
+  frozen: WeakMap<object, string>;
 }
 
 const STYLES: DumpStyle[] = [
-  { itemSep: ', ', keySep: ': ', str: asciiString },
-  { itemSep: ',', keySep: ':', str: asciiString },
-  { itemSep: ', ', keySep: ': ', str: unicodeString },
-  { itemSep: ',', keySep: ':', str: unicodeString },
+  { itemSep: ', ', keySep: ': ', str: asciiString, frozen: new WeakMap() },
+  { itemSep: ',', keySep: ':', str: asciiString, frozen: new WeakMap() },
+  { itemSep: ', ', keySep: ': ', str: unicodeString, frozen: new WeakMap() },
+  { itemSep: ',', keySep: ':', str: unicodeString, frozen: new WeakMap() },
 ];
 
 /**
@@ -64,7 +71,8 @@ function dump(value: unknown, style: DumpStyle): string {
     case 'object':
       if (value === null) return 'null';
       if (value instanceof PyFloat) return jsonFloat(value.value);
-      return Array.isArray(value) ? dumpArray(value, style) : dumpObject(value, style);
+      if (Array.isArray(value)) return dumpArray(value, style);
+      return Object.isFrozen(value) ? dumpFrozen(value, style) : dumpObject(value, style);
     default:
       throw new TypeError(`Object of type ${typeof value} is not JSON serializable`);
   }
@@ -92,6 +100,15 @@ function dumpObject(obj: object, style: DumpStyle): string {
   return `${out}}`;
 }
 
+function dumpFrozen(obj: object, style: DumpStyle): string {
+  let text = style.frozen.get(obj);
+  if (text === undefined) {
+    text = dumpObject(obj, style);
+    style.frozen.set(obj, text);
+  }
+  return text;
+}
+
 function jsonFloat(x: number): string {
   if (Number.isNaN(x)) return 'NaN';
   if (x === Number.POSITIVE_INFINITY) return 'Infinity';
@@ -100,7 +117,7 @@ function jsonFloat(x: number): string {
 }
 
 /** `json.dumps` of a str with ensure_ascii: every UTF-16 unit outside printable ASCII as `\uXXXX`. */
-function asciiString(s: string): string {
+export function asciiString(s: string): string {
   if (PLAIN_JSON_STRING.test(s)) return `"${s}"`;
   let out = '"';
   for (let i = 0; i < s.length; i++) {

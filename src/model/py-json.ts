@@ -16,9 +16,49 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
  * Throws SyntaxError on invalid JSON.
  */
 export function parsePyJson(text: string): PyJson {
-  if (!needsLosslessParse(text)) return JSON.parse(text) as PyJson;
+  let parsed: PyJson;
+  try {
+    parsed = JSON.parse(text) as PyJson;
+  } catch (err) {
+    // NaN/Infinity are not JSON to V8; anything else invalid fails the same way in both parsers.
+    if (needsLosslessParse(text)) return new LosslessParser(text).document();
+    throw err;
+  }
+  // Without numbers the native result is exact, and checking that is cheaper than the text scan
+  // (an oslo envelope is two strings, the inner message one long escaped string).
+  if (!mayHaveNumber(parsed) || !needsLosslessParse(text)) return parsed;
   return new LosslessParser(text).document();
 }
+
+function mayHaveNumber(value: PyJson): boolean {
+  try {
+    return hasNumber(value);
+  } catch {
+    return true; // nested too deep to walk recursively: the text scan decides
+  }
+}
+
+/** True when a number occurs anywhere in a JSON.parse result (stops at the first one). */
+function hasNumber(value: PyJson): boolean {
+  if (typeof value === 'number') return true;
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) {
+    for (const item of value) if (hasNumber(item)) return true;
+    return false;
+  }
+  for (const key in value) if (hasNumber((value as { [key: string]: PyJson })[key] as PyJson)) return true;
+  return false;
+}
+
+/**
+ * The longest prefix made of what `JSON.parse` reads exactly: strings (skipped whole, escapes
+ * included), integers of at most 15 digits, and anything else but `.`, `N`(aN) and `I`(nfinity).
+ * Every alternative starts with a different character and strings use the unrolled-loop form, so
+ * there is no backtracking blow-up; irregexp scans a notification twice as fast as the loop below.
+ */
+const PLAIN_TOKENS = /^(?:[^"\d.NI]|"[^"\\]*(?:\\.[^"\\]*)*"|\d{1,15}(?![\d.eE]))*/;
+/** Beyond this the loop scans instead: the regex engine's backtrack stack grows with the text. */
+const REGEX_SCAN_LIMIT = 256 * 1024;
 
 /**
  * Cheap pre-scan: true when a number token outside strings has a `.`/`e`/`E` or 16+ digits, or a
@@ -26,6 +66,7 @@ export function parsePyJson(text: string): PyJson {
  * (numbers are small ints, the rest is text) stay on the native parser.
  */
 function needsLosslessParse(text: string): boolean {
+  if (text.length <= REGEX_SCAN_LIMIT) return (PLAIN_TOKENS.exec(text)?.[0].length ?? 0) !== text.length;
   const n = text.length;
   let i = 0;
   while (i < n) {

@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { PublishError } from '../errors.js';
 import type { Event } from '../model/event.js';
-import { dumpsPyJson, eventToMessage, sampleToMeteringMessage } from '../model/index.js';
+import { eventMessageLine, meteringMessageLine } from '../model/index.js';
 import type { Sample } from '../model/sample.js';
 import { LineFile, type Rotation } from './rotating-file.js';
 import type { Publisher, PublisherContext, PublisherSpec } from './types.js';
@@ -129,11 +129,11 @@ class FilePublisher implements Publisher {
   }
 
   publishSamples(samples: readonly Sample[]): Promise<void> {
-    return this.append(() => samples.map((s) => dumpsPyJson(sampleToMeteringMessage(s, this.secret))));
+    return this.append(() => samples.map((s) => meteringMessageLine(s, this.secret)));
   }
 
   publishEvents(events: readonly Event[]): Promise<void> {
-    return this.append(() => events.map((e) => dumpsPyJson(eventToMessage(e, this.secret))));
+    return this.append(() => events.map((e) => eventMessageLine(e, this.secret)));
   }
 
   async close(): Promise<void> {

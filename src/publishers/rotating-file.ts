@@ -49,9 +49,14 @@ export class LineFile {
   private async write(lines: readonly string[]): Promise<void> {
     if (lines.length === 0) return;
     try {
+      await this.ensureOpen();
+      if (!this.rotates()) {
+        // Nothing to decide per line: skip measuring each one (a full UTF-8 pass per line).
+        await this.flush(lines.map((text) => `${text}\n`));
+        return;
+      }
       let chunk: string[] = [];
       let chunkBytes = 0;
-      await this.ensureOpen();
       for (const text of lines) {
         const line = `${text}\n`;
         const bytes = Buffer.byteLength(line);
@@ -74,18 +79,22 @@ export class LineFile {
 
   /** Python rotates when `tell() + len(msg) >= maxBytes`, never an empty file. */
   private shouldRotate(size: number, bytes: number): boolean {
+    return this.rotates() && size > 0 && size + bytes >= (this.rotation as Rotation).maxBytes;
+  }
+
+  private rotates(): boolean {
     const r = this.rotation;
-    if (r === undefined || r.maxBytes <= 0 || r.backupCount <= 0) return false;
-    return size > 0 && size + bytes >= r.maxBytes;
+    return r !== undefined && r.maxBytes > 0 && r.backupCount > 0;
   }
 
   private async flush(chunk: readonly string[]): Promise<void> {
     if (chunk.length === 0) return;
-    const data = chunk.join('');
+    // Encoded once: the buffer's length is the size to add (appendFile would encode it again).
+    const data = Buffer.from(chunk.join(''), 'utf8');
     const handle = await this.ensureOpen();
     // appendFile loops over partial writes, unlike a single handle.write().
     await handle.appendFile(data);
-    this.size += Buffer.byteLength(data);
+    this.size += data.length;
   }
 
   /** `f.(n-1)` → `f.n` … `f.1` → `f.2`, then `f` → `f.1`; rename replaces the oldest. */

@@ -34,7 +34,16 @@ t.test('replay', async (t) => {
   const run = io();
   const out = join(dir, 'out.jsonl');
   const code = await replayCommand(
-    ['--meters', `${CEILOMETER_19}meters.yaml`, '--input', join(REPO, 'examples/notifications.jsonl'), '--output', out],
+    [
+      '--meters',
+      `${CEILOMETER_19}meters.yaml`,
+      '--input',
+      join(REPO, 'examples/notifications.jsonl'),
+      '--output',
+      out,
+      '--events-output',
+      join(dir, 'events.jsonl'),
+    ],
     run.io,
   );
   t.equal(code, 0, run.err.join('\n'));

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import t from 'tap';
 import { derivedSampleId, MeterConverter } from '../../../src/definitions/index.js';
 import type { MeterConverterOptions } from '../../../src/definitions/index.js';
@@ -305,6 +306,23 @@ t.test('derived sample ids: deterministic per (message_id, definition, index)', 
   t.equal(a.samples[0]?.id, derivedSampleId('m-42', 'memory', 0));
   t.match(a.samples[0]?.id, /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'a UUID v5');
   t.not(derivedSampleId('m', 'd', 0), derivedSampleId('m', 'd', 1));
+  // The one-shot hash over a shared scratch buffer gives the ids createHash gave (v5 over the name).
+  const reference = (name: string): string => {
+    const ns = Buffer.from('6f0c3d1e8a4b4e9c9f1b2a7d5c3e8f10', 'hex');
+    const h = createHash('sha1').update(ns).update(name).digest();
+    h[6] = ((h[6] ?? 0) & 0x0f) | 0x50;
+    h[8] = ((h[8] ?? 0) & 0x3f) | 0x80;
+    const x = h.subarray(0, 16).toString('hex');
+    return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+  };
+  for (const [m, d, i] of [
+    ['m-42', 'memory', 0],
+    ['req-\u00e9\u{1f600}', 'd\u00fcsk', 3],
+    ['x'.repeat(2000), 'memory', 1],
+    ['y'.repeat(330), '\u00e9'.repeat(10), 7],
+  ] as const) {
+    t.equal(derivedSampleId(m, d, i), reference(`${m}/${d}/${i}`), `id of ${m.slice(0, 12)}…/${d}/${i}`);
+  }
   const noId1 = convert(defs, { message_id: null });
   const noId2 = convert(defs, { message_id: null });
   t.not(noId1.samples[0]?.id, noId2.samples[0]?.id, 'without a message_id: random ids');

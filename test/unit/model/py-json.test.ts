@@ -77,6 +77,30 @@ t.test('fast path and lossless path agree on everything else', async (t) => {
   t.equal(dumpsPyJson(proto), '{"__proto__": {"polluted": 1}}');
 });
 
+t.test('the pre-scan finds lossy numbers outside strings only, at any size', async (t) => {
+  // Number-free documents skip the scan; short ones use the token regex, long ones the loop.
+  t.same(parsePyJson('{"a": "1.0", "b": ["2e5", "NaN"], "c": {"d": "\\"3.5\\""}}'), {
+    a: '1.0',
+    b: ['2e5', 'NaN'],
+    c: { d: '"3.5"' },
+  });
+  for (const pad of [0, 300_000]) {
+    const filler = `"${'x\\"1.5 '.repeat(pad / 8)}"`;
+    const doc = (n: string) => `{"f": ${filler}, "s": "9.0", "n": ${n}}`;
+    t.equal((parsePyJson(doc('12')) as { n: PyJson }).n, 12, `int, ${pad}`);
+    t.same((parsePyJson(doc('80.0')) as { n: PyJson }).n, new PyFloat(80), `float, ${pad}`);
+    t.equal((parsePyJson(doc('123456789012345678')) as { n: PyJson }).n, 123456789012345678n, `big, ${pad}`);
+    t.same((parsePyJson(doc('1E2')) as { n: PyJson }).n, new PyFloat(100), `exponent, ${pad}`);
+    t.equal((parsePyJson(doc('-123456789012345')) as { n: PyJson }).n, -123456789012345, `15 digits, ${pad}`);
+  }
+  // Too deep for the recursive number walk (and for the lossless parser): the scan decides.
+  const deep = `${'['.repeat(100_000)}1${']'.repeat(100_000)}`;
+  let value = parsePyJson(deep);
+  while (Array.isArray(value)) value = value[0] as PyJson;
+  t.equal(value, 1, 'nested deeper than a recursive walk');
+  t.same(parsePyJson('[NaN, -Infinity]'), [Number.NaN, Number.NEGATIVE_INFINITY], 'not JSON to V8');
+});
+
 t.test('invalid JSON throws SyntaxError on both paths', async (t) => {
   const bad = [
     '',
