@@ -33,6 +33,12 @@ export async function runCommand(
     for (const issue of config.issues) io.err(formatIssue(issue));
     return 1;
   }
+  if (config.options.notification.workload_partitioning) {
+    // Running single-stage while the operator asked for partitioning would compute transformer
+    // state from partial streams (Ceilometer's known problem 19): refuse instead.
+    io.err('meterflow run: [notification] workload_partitioning: true is not supported yet (see docs/partitioning.md)');
+    return 1;
+  }
   const workerId = process.env[WORKER_ENV];
   const logger = createLogger().child(workerId === undefined ? {} : { worker: Number(workerId) });
   const workers = config.options.notification.workers;

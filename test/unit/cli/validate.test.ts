@@ -109,3 +109,12 @@ t.test('usage errors', async (t) => {
   t.equal(u.code, 64);
   t.match(u.stderr, /unknown command 'frobnicate' \(known: validate, replay, /);
 });
+
+t.test('run refuses workload_partitioning until it is implemented', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'meterflow.yaml');
+  writeFileSync(file, 'notification: {workload_partitioning: true}\n');
+  const r = await runCli(['run', '--config-file', file]);
+  t.equal(r.code, 1);
+  t.match(r.stderr, /workload_partitioning: true is not supported yet/);
+});
