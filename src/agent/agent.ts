@@ -9,7 +9,7 @@ import { PRIORITIES } from '../definitions/index.js';
 import { systemClock } from '../model/index.js';
 import type { Clock } from '../model/index.js';
 import type { Logger } from '../observability/logger.js';
-import { createIngestMetrics } from '../observability/metrics.js';
+import { createEvictionCounter, createIngestMetrics } from '../observability/metrics.js';
 import { PipelineManager } from '../pipeline/index.js';
 import { defaultTransformerContext } from '../transformers/index.js';
 
@@ -109,6 +109,7 @@ export class Agent {
         logger,
         sampleSource: options.DEFAULT.sample_source,
         idleTtlMs: options.meterflow.state_idle_ttl * 1000,
+        onEvict: createEvictionCounter(registry),
       }),
       publisherContext: {
         telemetrySecret: options.publisher.telemetry_secret,

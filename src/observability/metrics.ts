@@ -69,3 +69,15 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
     },
   };
 }
+
+/** Transformer cache entries evicted after `state_idle_ttl` (bounded memory, DESIGN "State"). */
+export function createEvictionCounter(registry: Registry): (count: number) => void {
+  const evicted = new Counter({
+    name: 'meterflow_transformer_evictions_total',
+    help: 'Transformer cache entries evicted because they were idle longer than state_idle_ttl.',
+    registers: [registry],
+  });
+  return (count) => {
+    if (count > 0) evicted.inc(count);
+  };
+}

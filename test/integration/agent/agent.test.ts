@@ -74,7 +74,9 @@ t.test('start, consume a notification, stop', async (t) => {
   t.equal(sample?.name, 'image.size');
   t.equal(sample?.volume, 42);
   t.equal(sample?.user_id, 'u1', 'context fallback');
-  t.match(await agent.registry.metrics(), /meterflow_notifications_total\{priority="info"\} 1/);
+  const metrics = await agent.registry.metrics();
+  t.match(metrics, /meterflow_notifications_total\{priority="info"\} 1/);
+  t.match(metrics, /meterflow_transformer_evictions_total 0/);
   const queues = await listQueues(vhost);
   t.equal(queues.find((q) => q.name === 'notifications.info')?.messages, 0);
   t.equal(queues.find((q) => q.name === DEAD_LETTER.queue)?.messages, 1, 'the garbage was dead-lettered');
