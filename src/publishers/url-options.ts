@@ -4,6 +4,7 @@
  */
 
 import { ConfigError } from '../errors.js';
+import { redactUrl } from '../config/redact.js';
 
 /** A validation problem as `PublisherSpec.validate` returns it. */
 export interface UrlProblem {
@@ -12,7 +13,6 @@ export interface UrlProblem {
 
 const SCHEME_PREFIX = /^([A-Za-z][A-Za-z0-9+.-]*):/;
 const BARE_NAME = /^[A-Za-z][A-Za-z0-9+.-]*$/;
-const USER_INFO = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/;
 
 /**
  * The configured text of every URL built by `parsePublisherUrl`. WHATWG parsing of `file:` URLs
@@ -48,10 +48,8 @@ export function configuredUrlText(url: URL): string {
   return configuredText.get(url) ?? url.href;
 }
 
-/** The URL with its user-info (`user:password@`) removed, safe to log and to show. */
-export function redactUrl(url: string): string {
-  return url.replace(USER_INFO, '$1');
-}
+/** The URL safe to log and to show: the one redaction rule of the configuration code. */
+export { redactUrl };
 
 /**
  * The query options of a publisher URL, last value winning as with Ceilometer's `parse_qs`.

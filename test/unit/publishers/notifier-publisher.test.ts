@@ -170,7 +170,7 @@ t.test('a broker in the URL gets its own transport; the target hides credentials
   const { urls, context } = setup();
   const publisher = createPublisher('notifier://user:secret@rabbit-2:5673/vh?topic=x', context);
   t.same(urls, ['rabbit://user:secret@rabbit-2:5673/vh']);
-  t.equal(publisher.target, 'notifier://rabbit-2:5673/vh?topic=x');
+  t.equal(publisher.target, 'notifier://user:***@rabbit-2:5673/vh?topic=x');
   t.notMatch(publisher.target, /secret/);
 });
 

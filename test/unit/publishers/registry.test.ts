@@ -50,9 +50,9 @@ t.test('schemes are case-insensitive; a bare name means name://', async (t) => {
 });
 
 t.test('redactUrl removes user-info only', async (t) => {
-  t.equal(redactUrl('notifier://guest:s3cret@rabbit:5672/vhost?topic=m'), 'notifier://rabbit:5672/vhost?topic=m');
-  t.equal(redactUrl('http://user@host/x'), 'http://host/x');
-  t.equal(redactUrl('https://u:p@ss@host:443/'), 'https://host:443/');
+  t.equal(redactUrl('notifier://guest:s3cret@rabbit:5672/vhost?topic=m'), 'notifier://guest:***@rabbit:5672/vhost?topic=m');
+  t.equal(redactUrl('http://user@host/x'), 'http://***@host/x');
+  t.equal(redactUrl('https://u:p@ss@host:443/'), 'https://u:***@host:443/');
   t.equal(redactUrl('file:///var/log/a@b.jsonl'), 'file:///var/log/a@b.jsonl');
   t.equal(redactUrl('http://host/path?to=a@b'), 'http://host/path?to=a@b');
   t.equal(redactUrl('test://name'), 'test://name');
@@ -61,7 +61,7 @@ t.test('redactUrl removes user-info only', async (t) => {
 t.test('a publisher target is its URL without credentials', async (t) => {
   const name = `redacted-${process.pid}`;
   const publisher = createPublisher(`test://user:pw@${name}?fail=0`, context);
-  t.equal(publisher.target, `test://${name}?fail=0`);
+  t.equal(publisher.target, `test://user:***@${name}?fail=0`);
   await publisher.close();
 });
 
@@ -70,8 +70,8 @@ t.test('all problems of a URL are reported at once, named by the redacted URL', 
   t.same(
     error.issues.map((i) => [i.file, i.message]),
     [
-      ['test://x?fail=maybe&colour=red', "unknown option 'colour' (known options: fail)"],
-      ['test://x?fail=maybe&colour=red', "fail must be 'always' or a count, got 'maybe'"],
+      ['test://u:***@x?fail=maybe&colour=red', "unknown option 'colour' (known options: fail)"],
+      ['test://u:***@x?fail=maybe&colour=red', "fail must be 'always' or a count, got 'maybe'"],
     ],
   );
   t.equal(error.code, 'config_invalid');
