@@ -13,3 +13,13 @@ export { partitionQueue, route } from './router.js';
 export { PartitionStateStore } from './state-store.js';
 export type { Member, MembershipEvent, PartitionRef, RedisLike } from './types.js';
 export { StaleEpochError } from './types.js';
+export { PartitionCoordinator } from './coordinator.js';
+export { assignPipelines, planFor, refKey } from './coordinator-plan.js';
+export type {
+  CoordinatedLease,
+  CoordinatorMembership,
+  LeaseFactory,
+  PartitionConsumer,
+  PartitionCoordinatorOptions,
+  ReleaseReason,
+} from './coordinator-types.js';
