@@ -14,6 +14,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { Session } from 'node:inspector/promises';
 import { promisify } from 'node:util';
 import amqp from 'amqplib';
 import { createBatchListener } from '../src/messaging/listener.js';
@@ -28,6 +29,8 @@ const NO_CEILING = process.env.BENCH_NO_CEILING === '1';
 const list = (value: string | undefined, fallback: string) => (value ?? fallback).split(',').map(Number);
 const BATCH_SIZES = list(process.env.BENCH_BATCH_SIZES, '1,100');
 const PREFETCHES = list(process.env.BENCH_PREFETCHES, '100,300');
+/** Write a CPU profile of the listener runs only (not the prefill) to this directory. */
+const PROFILE_DIR = process.env.BENCH_CPU_PROF;
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const SHARED = resolve('../shared');
 
@@ -95,6 +98,14 @@ async function left(url: string, queues: string[]): Promise<number> {
   return sum;
 }
 
+/** The ceiling's connection close can requeue a few late deliveries: start the listener's run from N exactly. */
+async function purge(url: string, queues: string[]): Promise<void> {
+  const conn = await amqp.connect(url);
+  const ch = await conn.createChannel();
+  for (const q of queues) await ch.purgeQueue(q);
+  await conn.close();
+}
+
 /** The ceiling: raw amqplib consume + individual ack, same queues, same prefetch. */
 async function ceiling(url: string, queues: string[], prefetch: number): Promise<number> {
   const conn = await amqp.connect(url);
@@ -142,6 +153,12 @@ async function listener(
     retry: { exchange: `bench-retry-x-${tag}`, queue: `bench-retry-q-${tag}` },
   };
   const l = createBatchListener([transport], options, silentLogger);
+  const session = PROFILE_DIR ? new Session() : undefined;
+  if (session) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  }
   let seen = 0;
   let t0 = 0;
   let finish: (ms: number) => void = () => {};
@@ -155,6 +172,12 @@ async function listener(
     return { ack: [...batch], retry: [], deadLetter: [] };
   });
   const ms = await done;
+  if (session && PROFILE_DIR) {
+    const { profile } = await session.post('Profiler.stop');
+    mkdirSync(PROFILE_DIR, { recursive: true });
+    writeFileSync(`${PROFILE_DIR}/listener-b${batchSize}-p${prefetch}-${tag}.cpuprofile`, JSON.stringify(profile));
+    session.disconnect();
+  }
   await l.stop();
   await transport.close();
   const rest = await left(url, topology.queues);
@@ -173,6 +196,7 @@ async function main(): Promise<void> {
         await withVhost(async (url) => {
           const topology = await prefill(url, messages);
           if (!NO_CEILING) raw = Math.max(raw, await ceiling(url, topology.queues, prefetch));
+          await purge(url, topology.queues);
           await prefill(url, messages);
           best = Math.max(best, await listener(url, topology, batchSize, prefetch));
         });

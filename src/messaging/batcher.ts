@@ -14,7 +14,9 @@ export interface BatcherOptions {
  * batch's clock only when that batch is over, as oslo's next poll would.
  */
 export class Batcher<T> {
+  /** Buffered items are `buffer[head..]`: handing out a batch does not shift the rest. */
   private buffer: T[] = [];
+  private head = 0;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private paused = false;
@@ -25,7 +27,7 @@ export class Batcher<T> {
   ) {}
 
   get buffered(): number {
-    return this.buffer.length;
+    return this.buffer.length - this.head;
   }
 
   push(item: T): void {
@@ -35,8 +37,9 @@ export class Batcher<T> {
 
   /** Remove buffered items (their channel died: the broker redelivers them). */
   discard(predicate: (item: T) => boolean): T[] {
-    const gone = this.buffer.filter(predicate);
-    if (gone.length > 0) this.buffer = this.buffer.filter((item) => !predicate(item));
+    const items = this.take();
+    const gone = items.filter(predicate);
+    this.buffer = gone.length > 0 ? items.filter((item) => !predicate(item)) : items;
     if (this.buffer.length === 0) this.clearTimer();
     return gone;
   }
@@ -52,15 +55,14 @@ export class Batcher<T> {
     this.paused = true;
     this.clearTimer();
     await this.running;
-    const rest = this.buffer;
-    this.buffer = [];
-    return rest;
+    return this.take();
   }
 
   private schedule(): void {
-    if (this.paused || this.running || this.buffer.length === 0) return;
+    const buffered = this.buffer.length - this.head;
+    if (this.paused || this.running || buffered === 0) return;
     const size = Math.max(1, this.options.batchSize);
-    if (this.buffer.length >= size || this.options.batchTimeout <= 0) {
+    if (buffered >= size || this.options.batchTimeout <= 0) {
       this.flush();
     } else {
       this.timer ??= setTimeout(() => {
@@ -72,14 +74,34 @@ export class Batcher<T> {
 
   private flush(): void {
     this.clearTimer();
-    if (this.paused || this.running || this.buffer.length === 0) return;
-    const batch = this.buffer.splice(0, Math.max(1, this.options.batchSize));
+    if (this.paused || this.running || this.buffer.length === this.head) return;
+    const size = Math.max(1, this.options.batchSize);
+    let batch: T[];
+    if (this.buffer.length - this.head <= size) {
+      batch = this.take();
+    } else {
+      batch = this.buffer.slice(this.head, this.head + size);
+      this.head += size;
+      // Drop the handed-out front now and then, not at every batch.
+      if (this.head > 1024 && this.head * 2 > this.buffer.length) {
+        this.buffer = this.buffer.slice(this.head);
+        this.head = 0;
+      }
+    }
     this.running = this.sink(batch)
       .catch(() => undefined)
       .finally(() => {
         this.running = undefined;
         this.schedule();
       });
+  }
+
+  /** Everything buffered, as a fresh array (the whole buffer when nothing was handed out of it). */
+  private take(): T[] {
+    const items = this.head === 0 ? this.buffer : this.buffer.slice(this.head);
+    this.buffer = [];
+    this.head = 0;
+    return items;
   }
 
   private clearTimer(): void {

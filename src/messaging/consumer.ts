@@ -1,15 +1,61 @@
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { type Logger, redactUrls } from '../observability/logger.js';
+import { AckWindow, type Tracked } from './ack-window.js';
 import { declareExchanges, declareListenerTopology, declareQueue } from './topology.js';
 import type { AmqpTransport } from './transport.js';
-import type { ListenerOptions } from './types.js';
+import type { Delivery, ListenerOptions } from './types.js';
 
-/** A message as received, with the channel that must ack it. */
-export interface Received {
-  msg: ConsumeMessage;
-  queue: string;
-  channel: Channel;
-  transport: number;
+/**
+ * A message as received: the `Delivery` handed to the handler (one object per message, no side
+ * table), with the channel that must ack it and its ack state kept private to the messaging layer.
+ */
+export class Received implements Delivery, Tracked {
+  readonly body: Buffer;
+  readonly exchange: string;
+  readonly routingKey: string;
+  readonly redelivered: boolean;
+  readonly headers: Readonly<Record<string, unknown>>;
+  readonly contentType: string | undefined;
+  readonly #msg: ConsumeMessage;
+  readonly #channel: Channel;
+  #state = 0;
+
+  constructor(
+    msg: ConsumeMessage,
+    readonly queue: string,
+    channel: Channel,
+    readonly transport: number,
+  ) {
+    this.body = msg.content;
+    this.exchange = msg.fields.exchange;
+    this.routingKey = msg.fields.routingKey;
+    this.redelivered = msg.fields.redelivered;
+    this.headers = (msg.properties.headers as Record<string, unknown> | undefined) ?? {};
+    this.contentType = msg.properties.contentType as string | undefined;
+    this.#msg = msg;
+    this.#channel = channel;
+  }
+
+  get msg(): ConsumeMessage {
+    return this.#msg;
+  }
+
+  get channel(): Channel {
+    return this.#channel;
+  }
+
+  get state(): number {
+    return this.#state;
+  }
+
+  set state(value: number) {
+    this.#state = value;
+  }
+
+  /** `delivery` if it is one of ours (a handler could hand back a copy: that one is ignored). */
+  static of(delivery: Delivery): Received | undefined {
+    return typeof delivery === 'object' && delivery !== null && #msg in delivery ? (delivery as Received) : undefined;
+  }
 }
 
 const REBUILD_MS = 100;
@@ -23,6 +69,8 @@ const REBUILD_MAX_MS = 5000;
  */
 export class ConsumerSession {
   private channel: Channel | undefined;
+  /** The current channel's unacked deliveries, for `multiple=true` acks. */
+  private readonly unacked = new AckWindow<Received>();
   private readonly consumerTags = new Map<string, string>();
   private stopping = false;
   private unhook: (() => void) | undefined;
@@ -54,6 +102,7 @@ export class ConsumerSession {
   /** Ack, or drop silently when the channel died: the broker redelivers (at-least-once). */
   ack(received: Received): void {
     if (this.channel !== received.channel) return;
+    this.unacked.done(received);
     try {
       received.channel.ack(received.msg);
     } catch {
@@ -61,8 +110,26 @@ export class ConsumerSession {
     }
   }
 
+  /**
+   * Ack many (of this transport) at once: the part that is a contiguous run from the channel's
+   * lowest unacked delivery with one `multiple=true` ack, the rest one by one. Deliveries of a
+   * dead channel are dropped, as in `ack`.
+   */
+  ackMany(received: readonly Received[]): void {
+    const channel = this.channel;
+    if (!channel) return;
+    const plan = this.unacked.settle(received.filter((r) => r.channel === channel));
+    try {
+      if (plan.upTo) channel.ack(plan.upTo.msg, plan.covered > 1);
+      for (const r of plan.singles) channel.ack(r.msg);
+    } catch {
+      // Channel closing: same as dead.
+    }
+  }
+
   nack(received: Received, requeue: boolean): void {
     if (this.channel !== received.channel) return;
+    this.unacked.done(received);
     try {
       received.channel.nack(received.msg, false, requeue);
     } catch {
@@ -83,6 +150,7 @@ export class ConsumerSession {
   async close(): Promise<void> {
     const channel = this.channel;
     this.channel = undefined;
+    this.unacked.reset();
     await channel?.close().catch(() => undefined);
   }
 
@@ -100,6 +168,7 @@ export class ConsumerSession {
       ch.on('error', (err: unknown) => this.logger.warn({ error: redactUrls(String(err)) }, 'consumer channel error'));
       ch.on('close', () => this.onClose(ch));
       this.channel = ch;
+      this.unacked.reset();
       await ch.prefetch(this.options.prefetch, false);
       await declareListenerTopology(ch, this.options);
       for (const queue of this.options.topology.queues) await this.consume(ch, queue.name);
@@ -118,8 +187,11 @@ export class ConsumerSession {
     const { consumerTag } = await channel.consume(
       queue,
       (msg) => {
-        if (msg) this.onMessage({ msg, queue, channel, transport: this.index });
-        else void this.onCancelled(channel, queue);
+        if (msg) {
+          const received = new Received(msg, queue, channel, this.index);
+          if (this.channel === channel) this.unacked.track(received);
+          this.onMessage(received);
+        } else void this.onCancelled(channel, queue);
       },
       { noAck: false },
     );
@@ -145,6 +217,7 @@ export class ConsumerSession {
   private onClose(channel: Channel): void {
     if (this.channel !== channel) return;
     this.channel = undefined;
+    this.unacked.reset();
     this.consumerTags.clear();
     this.onChannelLost(channel);
     this.scheduleRebuild();

@@ -2,7 +2,7 @@ import type { Channel } from 'amqplib';
 import type { Logger } from '../observability/logger.js';
 import { redactUrls } from '../observability/logger.js';
 import { Batcher } from './batcher.js';
-import { ConsumerSession, type Received } from './consumer.js';
+import { ConsumerSession, Received } from './consumer.js';
 import { applyOutcome, retryAll, type Settler } from './outcome.js';
 import type { AmqpTransport } from './transport.js';
 import type {
@@ -14,25 +14,11 @@ import type {
   PublishOptions,
 } from './types.js';
 
-function toDelivery(r: Received): Delivery {
-  return {
-    body: r.msg.content,
-    queue: r.queue,
-    exchange: r.msg.fields.exchange,
-    routingKey: r.msg.fields.routingKey,
-    redelivered: r.msg.fields.redelivered,
-    headers: (r.msg.properties.headers as Record<string, unknown> | undefined) ?? {},
-    contentType: r.msg.properties.contentType as string | undefined,
-    transport: r.transport,
-  };
-}
-
 /**
  * The batch listener over one or more transports (`messaging_urls`): deliveries of every queue
  * and transport feed one batcher, whose batches go to the handler one at a time.
  */
 class AmqpBatchListener implements BatchListener, Settler {
-  private readonly received = new WeakMap<Delivery, Received>();
   private readonly sessions: ConsumerSession[];
   private readonly publishers: ConfirmPublisher[];
   private readonly batcher: Batcher<Delivery>;
@@ -78,17 +64,29 @@ class AmqpBatchListener implements BatchListener, Settler {
   }
 
   ack(delivery: Delivery): void {
-    const r = this.received.get(delivery);
+    const r = Received.of(delivery);
     if (r) this.sessions[r.transport]?.ack(r);
   }
 
+  ackMany(deliveries: readonly Delivery[]): void {
+    const byTransport = this.sessions.map((): Received[] => []);
+    for (const d of deliveries) {
+      const r = Received.of(d);
+      if (r) byTransport[r.transport]?.push(r);
+    }
+    for (let i = 0; i < byTransport.length; i++) {
+      const received = byTransport[i]!;
+      if (received.length > 0) this.sessions[i]!.ackMany(received);
+    }
+  }
+
   requeue(delivery: Delivery): void {
-    const r = this.received.get(delivery);
+    const r = Received.of(delivery);
     if (r) this.sessions[r.transport]?.nack(r, true);
   }
 
   publish(delivery: Delivery, exchange: string, routingKey: string, options: PublishOptions): Promise<void> {
-    const r = this.received.get(delivery)!;
+    const r = Received.of(delivery)!;
     const contentEncoding = r.msg.properties.contentEncoding as string | undefined;
     return this.publishers[r.transport]!.publish(exchange, routingKey, delivery.body, { contentEncoding, ...options });
   }
@@ -96,14 +94,12 @@ class AmqpBatchListener implements BatchListener, Settler {
   // Callbacks of the sessions and the batcher: not `private` only because biome does not see their
   // use inside the constructor's arrows (the class itself is not exported).
   onReceived(r: Received): void {
-    const delivery = toDelivery(r);
-    this.received.set(delivery, r);
-    this.batcher.push(delivery);
+    this.batcher.push(r);
   }
 
   /** Buffered deliveries of a dead channel will be redelivered: handing them out would duplicate. */
   onChannelLost(channel: Channel): void {
-    const dropped = this.batcher.discard((d) => this.received.get(d)?.channel === channel);
+    const dropped = this.batcher.discard((d) => Received.of(d)?.channel === channel);
     if (dropped.length > 0)
       this.logger.info({ count: dropped.length }, 'dropped buffered deliveries of a lost channel');
   }

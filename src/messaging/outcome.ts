@@ -5,6 +5,8 @@ import { type BatchOutcome, type Delivery, HEADERS, type ListenerOptions, type P
 /** What applying an outcome needs from the listener. */
 export interface Settler {
   ack(delivery: Delivery): void;
+  /** Ack all of them (as few frames as is safe). */
+  ackMany(deliveries: readonly Delivery[]): void;
   /** Give the message back to its queue (its republish failed). */
   requeue(delivery: Delivery): void;
   publish(delivery: Delivery, exchange: string, routingKey: string, options: PublishOptions): Promise<void>;
@@ -88,11 +90,9 @@ export async function applyOutcome(
   settler: Settler,
   logger: Logger,
 ): Promise<void> {
-  const seen = new Set<Delivery>([
-    ...outcome.ack,
-    ...outcome.retry.map((r) => r.delivery),
-    ...outcome.deadLetter.map((d) => d.delivery),
-  ]);
+  const seen = new Set<Delivery>(outcome.ack);
+  for (const r of outcome.retry) seen.add(r.delivery);
+  for (const d of outcome.deadLetter) seen.add(d.delivery);
   const forgotten = batch.filter((d) => !seen.has(d));
   if (forgotten.length > 0)
     logger.warn({ count: forgotten.length }, 'batch outcome left deliveries out; retrying them');
@@ -101,7 +101,8 @@ export async function applyOutcome(
     ...forgotten.map((d) => retry(d, 'no_outcome', options)),
     ...outcome.deadLetter.map((d) => deadLetter(d.delivery, d.reason, d.error, options)),
   ];
-  for (const delivery of outcome.ack) settler.ack(delivery);
+  if (outcome.ack.length > 0) settler.ackMany(outcome.ack);
+  if (republish.length === 0) return;
   await Promise.all(
     republish.map(async (r) => {
       try {

@@ -1,5 +1,7 @@
 import t from 'tap';
+import { createBatchListener } from '../../../src/messaging/listener.js';
 import { HEADERS } from '../../../src/messaging/types.js';
+import { MemoryLogger } from '../../../src/observability/logger.js';
 import { privateVhost, type Tap, rawChannel, requireBroker, waitFor } from '../../helpers/broker.js';
 import { listenerOptions, Recorder, startListener, topology, transport } from './fixtures.js';
 
@@ -121,5 +123,51 @@ if (await requireBroker(t)) {
         (d) => d.headers[HEADERS.attempts] === 1 && d.headers[HEADERS.reason] === 'handler_error',
       ),
     );
+  });
+
+  t.test('multiple acks never cover a lower delivery still waiting for its retry confirm', async (t) => {
+    const options = listenerOptions({ topology: topology(false, ['info']), batchSize: 5, batchTimeout: 0.01 });
+    const queue = options.topology.queues[0]!;
+    const exchange = options.topology.exchanges[0]!;
+    const publisher = transport(t, url).publisher();
+    const { ch } = await rawChannel(t, url);
+    await ch.assertExchange(exchange, 'topic', { durable: false, autoDelete: false });
+    await ch.assertQueue(queue.name, { durable: false, autoDelete: false, exclusive: false });
+    await ch.bindQueue(queue.name, exchange, queue.routingKey);
+    // Queued before the listener starts: one delivery stream, tags 1..10 in body order.
+    for (let i = 1; i <= 10; i++) await publisher.publish(exchange, queue.routingKey, Buffer.from(`m${i}`));
+    const recorder = new Recorder();
+    recorder.decide = (batch) => {
+      // The lowest delivery of the first batch is retried: the acks of m2..m5 (and of the next
+      // batch) go out while it is unacked, so none of them may be a multiple ack reaching it.
+      const first = batch.find((d) => d.body.toString() === 'm1' && !d.headers[HEADERS.attempts]);
+      return {
+        ack: batch.filter((d) => d !== first),
+        retry: first ? [{ delivery: first, reason: 'publisher_down' }] : [],
+        deadLetter: [],
+      };
+    };
+    const logger = new MemoryLogger();
+    const tr = transport(t, url, logger);
+    const listener = createBatchListener([tr], options, logger);
+    await listener.start(recorder.handler);
+    await waitFor('m1 back from the retry queue', () => recorder.deliveries.length === 11);
+    await new Promise((r) => setTimeout(r, 100));
+    await listener.stop();
+    t.same(
+      recorder.bodies(),
+      ['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8', 'm9', 'm10', 'm1'],
+      'every message once, the retried one twice',
+    );
+    t.same(
+      recorder.batches.slice(0, 2).map((b) => b.length),
+      [5, 5],
+    );
+    t.notOk(
+      logger.records.some((r) => /channel error|PRECONDITION/.test(`${r.msg} ${String(r.error)}`)),
+      'no double ack, no unknown delivery tag',
+    );
+    t.equal((await ch.checkQueue(queue.name)).messageCount, 0, 'everything acked, nothing requeued at stop');
+    t.equal((await ch.checkQueue(options.retry.queue)).messageCount, 0);
   });
 }

@@ -125,3 +125,31 @@ t.test('a failing sink does not stop the batcher', async (t) => {
   t.equal(calls, 2);
   await b.stop();
 });
+
+t.test('a deep buffer is handed out in order without shifting it each batch', async (t) => {
+  const got: number[][] = [];
+  let release: (() => void) | undefined;
+  const b = new Batcher<number>({ batchSize: 2, batchTimeout: 60 }, async (batch) => {
+    got.push(batch);
+    if (got.length === 1)
+      await new Promise<void>((r) => {
+        release = r;
+      });
+  });
+  for (let i = 0; i < 3001; i++) b.push(i);
+  t.equal(got.length, 1, 'the first batch holds the rest back');
+  t.equal(b.buffered, 2999);
+  release?.();
+  while (b.buffered > 1) await new Promise((r) => setImmediate(r));
+  t.equal(got.length, 1500);
+  t.same(
+    got.flat(),
+    Array.from({ length: 3000 }, (_, i) => i),
+  );
+  t.same(
+    b.discard((x) => x === 12345),
+    [],
+  );
+  t.same(await b.stop(), [3000], 'the partial batch is left over');
+  t.equal(b.buffered, 0);
+});

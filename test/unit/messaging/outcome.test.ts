@@ -69,6 +69,9 @@ t.test('applyOutcome: acks, republish-then-ack, requeue on failed republish, for
   const log: string[] = [];
   const settler: Settler = {
     ack: (x) => log.push(`ack ${x.body}`),
+    ackMany: (xs) => {
+      for (const x of xs) log.push(`ack ${x.body}`);
+    },
     requeue: (x) => log.push(`requeue ${x.body}`),
     publish: async (x, exchange) => {
       if (x === c) throw new Error('down');

@@ -50,7 +50,10 @@ t.test('schemes are case-insensitive; a bare name means name://', async (t) => {
 });
 
 t.test('redactUrl removes user-info only', async (t) => {
-  t.equal(redactUrl('notifier://guest:s3cret@rabbit:5672/vhost?topic=m'), 'notifier://guest:***@rabbit:5672/vhost?topic=m');
+  t.equal(
+    redactUrl('notifier://guest:s3cret@rabbit:5672/vhost?topic=m'),
+    'notifier://guest:***@rabbit:5672/vhost?topic=m',
+  );
   t.equal(redactUrl('http://user@host/x'), 'http://***@host/x');
   t.equal(redactUrl('https://u:p@ss@host:443/'), 'https://u:***@host:443/');
   t.equal(redactUrl('file:///var/log/a@b.jsonl'), 'file:///var/log/a@b.jsonl');
