@@ -1,7 +1,7 @@
 import { compileExpression, type Expression, ExpressionSyntaxError } from '../expression/index.js';
 import { PyFloat, type PyNumber } from '../model/py-float.js';
 import { SAMPLE_TYPES, type SampleType } from '../model/sample.js';
-import { compilePySub, type PySub, parseTemplate, translatePattern } from './py-regex.js';
+import { compilePySub, type PySub, parseTemplate, translatePattern } from '../model/py-regex.js';
 import { checkKeys, type Issue, join, mapping, numberValue, optionalString, type Params } from './validate-params.js';
 
 /** `source`/`target` of the conversion transformers (spec §4.3–4.4), ready to run. */

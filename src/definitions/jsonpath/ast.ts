@@ -1,4 +1,5 @@
 import type { PyJson } from '../../model/sample.js';
+import type { PySub } from '../../model/py-regex.js';
 
 /** Syntax tree of a compiled expression; built once, evaluated per notification. */
 export type Expr = PathExpr | UnionExpr | BinaryExpr | LiteralExpr;
@@ -78,6 +79,6 @@ export type Extension =
   | {
       readonly name: 'sub';
       readonly text: string;
-      readonly regex: RegExp;
-      readonly replace: (match: string, ...rest: unknown[]) => string;
+      /** Python `re.sub` semantics, shared with the transformers' map_from/map_to. */
+      readonly sub: PySub;
     };

@@ -5,7 +5,7 @@ import type { Extension } from './ast.js';
 import { Datum, isDict } from './datum.js';
 import { JsonPathSyntaxError } from './errors.js';
 import type { Token } from './lexer.js';
-import { compilePythonSub } from './python-sub.js';
+import { compilePySub } from '../../model/py-regex.js';
 
 // jsonpath-rw-ext takes one separator character; a longer one is accepted too.
 const SPLIT = /^split\((.+?),\s*(-?\d+),\s*(-?\d+)\)$/s;
@@ -28,7 +28,7 @@ export function parseExtension(token: Token, source: string): Extension {
   if (body.startsWith('sub(')) {
     const m = SUB.exec(body) ?? fail(`invalid extension ${text} (expected \`sub(/regex/, replacement)\`)`);
     try {
-      return { name: 'sub', text, ...compilePythonSub((m[1] as string).trim(), (m[2] as string).trim()) };
+      return { name: 'sub', text, sub: compilePySub((m[1] as string).trim(), (m[2] as string).trim()) };
     } catch (err) {
       return fail(`invalid extension ${text}: ${(err as Error).message}`);
     }
@@ -57,7 +57,7 @@ export function applyExtension(ext: Extension, datum: Datum, out: Datum[]): void
       result = typeof value === 'string' ? splitSegment(value, ext.sep, ext.index, ext.maxSplit) : undefined;
       break;
     case 'sub':
-      result = typeof value === 'string' ? value.replace(ext.regex, ext.replace) : undefined;
+      result = typeof value === 'string' ? ext.sub.apply(value) : undefined;
       break;
   }
   if (result !== undefined) out.push(new Datum(result, datum, ext.text));

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { compilePySub, PyRegexError, translatePattern } from '../../../src/transformers/py-regex.js';
+import { compilePySub, PyRegexError, translatePattern } from '../../../src/model/py-regex.js';
 
 const sub = (pattern: string, repl: string, input: string): string => compilePySub(pattern, repl).apply(input);
 
