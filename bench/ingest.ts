@@ -7,101 +7,16 @@
  *
  *   npm run build && node dist/bench/ingest.js            # BENCH_NOTIFICATIONS=50000 by default
  */
-import { execFile, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import amqp from 'amqplib';
+import { ceiling, prefill, purge, run, SHARED, withVhost, workload } from './broker.js';
 
-const run = promisify(execFile);
 const N = Number(process.env.BENCH_NOTIFICATIONS ?? 50_000);
 const PREFETCH = Number(process.env.BENCH_PREFETCH ?? 300);
-const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-const SHARED = resolve('../shared');
 const CEILOMETER_19 = `${SHARED}/compat/ceilometer-19`;
-
-interface Message {
-  exchange: string;
-  routingKey: string;
-  body: Buffer;
-}
-
-/**
- * N notifications cycling through the 20 raw bodies captured from the real oslo.messaging
- * (`fixtures/wire/notifications-info.json`: nova, cinder, glance, neutron, keystone; 806–2376
- * bytes), published byte for byte to their exchange.
- */
-function workload(): Message[] {
-  const captures = JSON.parse(readFileSync(`${SHARED}/fixtures/wire/notifications-info.json`, 'utf8')) as {
-    exchange: string;
-    routing_key: string;
-    body_raw: string;
-  }[];
-  const out: Message[] = [];
-  for (let i = 0; i < N; i++) {
-    const c = captures[i % captures.length] as (typeof captures)[number];
-    out.push({ exchange: c.exchange, routingKey: c.routing_key, body: Buffer.from(c.body_raw) });
-  }
-  return out;
-}
-
-async function withVhost<T>(fn: (url: string, vhost: string) => Promise<T>): Promise<T> {
-  const vhost = `mf-bench-${randomBytes(3).toString('hex')}`;
-  await run('rabbitmqctl', ['-q', 'add_vhost', vhost]);
-  await run('rabbitmqctl', ['-q', 'set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*']);
-  try {
-    return await fn(`${AMQP_URL}/${vhost}`, vhost);
-  } finally {
-    await run('rabbitmqctl', ['-q', 'delete_vhost', vhost]);
-  }
-}
-
-/** Declare exchanges and queues as oslo's publisher does, and fill them. */
-async function prefill(url: string, messages: Message[]): Promise<string[]> {
-  const conn = await amqp.connect(url);
-  const ch = await conn.createConfirmChannel();
-  const queues = [...new Set(messages.map((m) => m.routingKey))];
-  for (const exchange of new Set(messages.map((m) => m.exchange))) {
-    await ch.assertExchange(exchange, 'topic', { durable: false });
-    for (const q of queues) {
-      await ch.assertQueue(q, { durable: false });
-      await ch.bindQueue(q, exchange, q);
-    }
-  }
-  for (const m of messages) {
-    if (!ch.publish(m.exchange, m.routingKey, m.body, { contentType: 'application/json', deliveryMode: 2 })) {
-      await new Promise((r) => ch.once('drain', r));
-    }
-  }
-  await ch.waitForConfirms();
-  await conn.close();
-  return queues;
-}
-
-/** The ceiling: raw amqplib consume + individual ack, same queues, same prefetch. */
-async function ceiling(url: string, queues: string[]): Promise<number> {
-  const conn = await amqp.connect(url);
-  const ch = await conn.createChannel();
-  await ch.prefetch(PREFETCH);
-  let seen = 0;
-  let t0 = 0;
-  const done = new Promise<number>((resolveDone) => {
-    for (const q of queues) {
-      void ch.consume(q, (msg) => {
-        if (!msg) return;
-        if (seen === 0) t0 = performance.now();
-        ch.ack(msg);
-        seen += 1;
-        if (seen === N) resolveDone(performance.now() - t0);
-      });
-    }
-  });
-  const ms = await done;
-  await conn.close();
-  return (N / ms) * 1000;
-}
 
 async function remaining(vhost: string): Promise<number> {
   const { stdout } = await run('rabbitmqctl', [
@@ -161,12 +76,13 @@ async function meterflow(url: string, vhost: string, queues: string[], batchSize
 }
 
 async function main(): Promise<void> {
-  const messages = workload();
+  const messages = workload(N);
   const rows: Record<string, number | string>[] = [];
   for (const batchSize of (process.env.BENCH_BATCH_SIZES ?? '1,100').split(',').map(Number)) {
     await withVhost(async (url, vhost) => {
-      const queues = await prefill(url, messages);
-      const raw = await ceiling(url, queues);
+      const { queues } = await prefill(url, messages);
+      const raw = await ceiling(url, queues, PREFETCH, N);
+      await purge(url, queues);
       await prefill(url, messages);
       const ours = await meterflow(url, vhost, queues, batchSize);
       rows.push({

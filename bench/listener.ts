@@ -10,19 +10,16 @@
  *   BENCH_MESSAGES=50000 BENCH_BATCH_SIZES=1,100 BENCH_PREFETCHES=100,300 BENCH_REPEAT=1
  *   BENCH_NO_CEILING=1 node --cpu-prof dist/bench/listener.js   # profile the listener only
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { promisify } from 'node:util';
 import amqp from 'amqplib';
+import { ceiling, prefill, purge, withVhost, workload } from './broker.js';
 import { createBatchListener } from '../src/messaging/listener.js';
 import { AmqpTransport } from '../src/messaging/transport.js';
 import type { Delivery, ListenerOptions } from '../src/messaging/types.js';
 import { silentLogger } from '../src/observability/logger.js';
 
-const run = promisify(execFile);
 const N = Number(process.env.BENCH_MESSAGES ?? 50_000);
 const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? 1));
 const NO_CEILING = process.env.BENCH_NO_CEILING === '1';
@@ -31,62 +28,6 @@ const BATCH_SIZES = list(process.env.BENCH_BATCH_SIZES, '1,100');
 const PREFETCHES = list(process.env.BENCH_PREFETCHES, '100,300');
 /** Write a CPU profile of the listener runs only (not the prefill) to this directory. */
 const PROFILE_DIR = process.env.BENCH_CPU_PROF;
-const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-const SHARED = resolve('../shared');
-
-interface Message {
-  exchange: string;
-  routingKey: string;
-  body: Buffer;
-}
-
-function workload(): Message[] {
-  const captures = JSON.parse(readFileSync(`${SHARED}/fixtures/wire/notifications-info.json`, 'utf8')) as {
-    exchange: string;
-    routing_key: string;
-    body_raw: string;
-  }[];
-  const out: Message[] = [];
-  for (let i = 0; i < N; i++) {
-    const c = captures[i % captures.length] as (typeof captures)[number];
-    out.push({ exchange: c.exchange, routingKey: c.routing_key, body: Buffer.from(c.body_raw) });
-  }
-  return out;
-}
-
-async function withVhost<T>(fn: (url: string) => Promise<T>): Promise<T> {
-  const vhost = `mf-bench-${randomBytes(3).toString('hex')}`;
-  await run('rabbitmqctl', ['-q', 'add_vhost', vhost]);
-  await run('rabbitmqctl', ['-q', 'set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*']);
-  try {
-    return await fn(`${AMQP_URL}/${vhost}`);
-  } finally {
-    await run('rabbitmqctl', ['-q', 'delete_vhost', vhost]);
-  }
-}
-
-/** Declare exchanges and queues as oslo's publisher does, and fill them. */
-async function prefill(url: string, messages: Message[]): Promise<{ exchanges: string[]; queues: string[] }> {
-  const conn = await amqp.connect(url);
-  const ch = await conn.createConfirmChannel();
-  const queues = [...new Set(messages.map((m) => m.routingKey))];
-  const exchanges = [...new Set(messages.map((m) => m.exchange))];
-  for (const exchange of exchanges) {
-    await ch.assertExchange(exchange, 'topic', { durable: false });
-    for (const q of queues) {
-      await ch.assertQueue(q, { durable: false });
-      await ch.bindQueue(q, exchange, q);
-    }
-  }
-  for (const m of messages) {
-    if (!ch.publish(m.exchange, m.routingKey, m.body, { contentType: 'application/json', deliveryMode: 2 })) {
-      await new Promise((r) => ch.once('drain', r));
-    }
-  }
-  await ch.waitForConfirms();
-  await conn.close();
-  return { exchanges, queues };
-}
 
 /** Ready + unacked messages left in the queues (0 once every ack reached the broker). */
 async function left(url: string, queues: string[]): Promise<number> {
@@ -96,37 +37,6 @@ async function left(url: string, queues: string[]): Promise<number> {
   for (const q of queues) sum += (await ch.checkQueue(q)).messageCount;
   await conn.close();
   return sum;
-}
-
-/** The ceiling's connection close can requeue a few late deliveries: start the listener's run from N exactly. */
-async function purge(url: string, queues: string[]): Promise<void> {
-  const conn = await amqp.connect(url);
-  const ch = await conn.createChannel();
-  for (const q of queues) await ch.purgeQueue(q);
-  await conn.close();
-}
-
-/** The ceiling: raw amqplib consume + individual ack, same queues, same prefetch. */
-async function ceiling(url: string, queues: string[], prefetch: number): Promise<number> {
-  const conn = await amqp.connect(url);
-  const ch = await conn.createChannel();
-  await ch.prefetch(prefetch);
-  let seen = 0;
-  let t0 = 0;
-  const done = new Promise<number>((resolveDone) => {
-    for (const q of queues) {
-      void ch.consume(q, (msg) => {
-        if (!msg) return;
-        if (seen === 0) t0 = performance.now();
-        ch.ack(msg);
-        seen += 1;
-        if (seen === N) resolveDone(performance.now() - t0);
-      });
-    }
-  });
-  const ms = await done;
-  await conn.close();
-  return (N / ms) * 1000;
 }
 
 /** The listener with a no-op handler acking everything; timed from the first delivery to the N-th ack. */
@@ -186,7 +96,7 @@ async function listener(
 }
 
 async function main(): Promise<void> {
-  const messages = workload();
+  const messages = workload(N);
   const rows: Record<string, number | string>[] = [];
   for (const prefetch of PREFETCHES) {
     for (const batchSize of BATCH_SIZES) {
@@ -195,7 +105,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < REPEAT; i++) {
         await withVhost(async (url) => {
           const topology = await prefill(url, messages);
-          if (!NO_CEILING) raw = Math.max(raw, await ceiling(url, topology.queues, prefetch));
+          if (!NO_CEILING) raw = Math.max(raw, await ceiling(url, topology.queues, prefetch, N));
           await purge(url, topology.queues);
           await prefill(url, messages);
           best = Math.max(best, await listener(url, topology, batchSize, prefetch));

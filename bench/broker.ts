@@ -1,0 +1,105 @@
+/**
+ * What the broker benchmarks share: the captured oslo workload, a private vhost per run, oslo-style
+ * prefill, and the ceiling (raw amqplib consume + individual ack) measured on the same broker.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import amqp from 'amqplib';
+
+export const run = promisify(execFile);
+export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+export const SHARED = resolve('../shared');
+
+export interface Message {
+  exchange: string;
+  routingKey: string;
+  body: Buffer;
+}
+
+/**
+ * `n` notifications cycling through the 20 raw bodies captured from the real oslo.messaging
+ * (`fixtures/wire/notifications-info.json`: nova, cinder, glance, neutron, keystone; 806–2376
+ * bytes), published byte for byte to their exchange.
+ */
+export function workload(n: number): Message[] {
+  const captures = JSON.parse(readFileSync(`${SHARED}/fixtures/wire/notifications-info.json`, 'utf8')) as {
+    exchange: string;
+    routing_key: string;
+    body_raw: string;
+  }[];
+  const out: Message[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = captures[i % captures.length] as (typeof captures)[number];
+    out.push({ exchange: c.exchange, routingKey: c.routing_key, body: Buffer.from(c.body_raw) });
+  }
+  return out;
+}
+
+/** Run `fn` with the URL of a fresh vhost, deleted afterwards. */
+export async function withVhost<T>(fn: (url: string, vhost: string) => Promise<T>): Promise<T> {
+  const vhost = `mf-bench-${randomBytes(3).toString('hex')}`;
+  await run('rabbitmqctl', ['-q', 'add_vhost', vhost]);
+  await run('rabbitmqctl', ['-q', 'set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*']);
+  try {
+    return await fn(`${AMQP_URL}/${vhost}`, vhost);
+  } finally {
+    await run('rabbitmqctl', ['-q', 'delete_vhost', vhost]);
+  }
+}
+
+/** Declare exchanges and queues as oslo's publisher does, and fill them. */
+export async function prefill(url: string, messages: Message[]): Promise<{ exchanges: string[]; queues: string[] }> {
+  const conn = await amqp.connect(url);
+  const ch = await conn.createConfirmChannel();
+  const queues = [...new Set(messages.map((m) => m.routingKey))];
+  const exchanges = [...new Set(messages.map((m) => m.exchange))];
+  for (const exchange of exchanges) {
+    await ch.assertExchange(exchange, 'topic', { durable: false });
+    for (const q of queues) {
+      await ch.assertQueue(q, { durable: false });
+      await ch.bindQueue(q, exchange, q);
+    }
+  }
+  for (const m of messages) {
+    if (!ch.publish(m.exchange, m.routingKey, m.body, { contentType: 'application/json', deliveryMode: 2 })) {
+      await new Promise((r) => ch.once('drain', r));
+    }
+  }
+  await ch.waitForConfirms();
+  await conn.close();
+  return { exchanges, queues };
+}
+
+/** The ceiling's connection close can requeue a few late deliveries: empty the queues before the next run. */
+export async function purge(url: string, queues: string[]): Promise<void> {
+  const conn = await amqp.connect(url);
+  const ch = await conn.createChannel();
+  for (const q of queues) await ch.purgeQueue(q);
+  await conn.close();
+}
+
+/** The ceiling: raw amqplib consume + individual ack of `n` messages, same queues, same prefetch. */
+export async function ceiling(url: string, queues: string[], prefetch: number, n: number): Promise<number> {
+  const conn = await amqp.connect(url);
+  const ch = await conn.createChannel();
+  await ch.prefetch(prefetch);
+  let seen = 0;
+  let t0 = 0;
+  const done = new Promise<number>((resolveDone) => {
+    for (const q of queues) {
+      void ch.consume(q, (msg) => {
+        if (!msg) return;
+        if (seen === 0) t0 = performance.now();
+        ch.ack(msg);
+        seen += 1;
+        if (seen === n) resolveDone(performance.now() - t0);
+      });
+    }
+  });
+  const ms = await done;
+  await conn.close();
+  return (n / ms) * 1000;
+}
