@@ -1,13 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import type { Redis } from 'ioredis';
 import { MemoryLogger } from '../../src/observability/logger.js';
 import { GroupMembership } from '../../src/partitioning/membership.js';
 import { type GroupMembershipOptions, systemTimers, type Timers } from '../../src/partitioning/membership-types.js';
 import { connectRedis, createRedis, type CreateRedisOptions } from '../../src/partitioning/redis.js';
 import type { MembershipEvent } from '../../src/partitioning/types.js';
+import { freePort } from './ports.js';
 
 /** The shared test Redis (`REDIS_URL`, default loopback). */
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -70,17 +70,6 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** A throw-away redis-server on a spare port, so a test may restart it without touching the shared one. */
