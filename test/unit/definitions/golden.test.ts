@@ -147,7 +147,9 @@ for (const exp of expected) {
         t.equal(dump(eventToMessage(conversion.event, SECRET)), dump(wantEvents[0]), 'event message and signature');
     }
     const def = exp.event_definition as Obj | null;
-    if (def && conversion.eventDefinition)
-      t.equal(conversion.eventDefinition.index, def.index, 'event definition selected');
+    // The event endpoint runs for info and error notifications; then it must pick Ceilometer's definition.
+    if (def && (notification.priority === 'info' || notification.priority === 'error')) {
+      t.equal(conversion.eventDefinition?.index, def.index, 'event definition selected');
+    }
   });
 }

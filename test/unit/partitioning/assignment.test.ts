@@ -76,10 +76,7 @@ t.test('property: few partitions move when a member joins or leaves', async (t) 
           const left = assign(ms.slice(1), P);
           const owned = before.filter((o) => o === ms[0]).length;
           leaveRatio += moved(before, left) / owned;
-          t.ok(
-            before.every((o, p) => o === ms[0] || left[p] === o || moved(before, left) <= 5 * owned),
-            'bounded',
-          );
+          t.ok(moved(before, left) <= 5 * owned, `leave P=${P} M=${M}`);
         }
         n += 1;
       }
