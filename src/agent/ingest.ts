@@ -6,9 +6,15 @@ import type { IngestMetrics } from '../observability/metrics.js';
 import type { Logger } from '../observability/logger.js';
 import type { PipelineManager, PublishGroup } from '../pipeline/index.js';
 
+/**
+ * Where converted samples and events go: the PipelineManager itself (single stage), or the
+ * partitioned agent's stage 1, which routes partitioned pipelines' samples to partition queues.
+ */
+export type IngestSink = Pick<PipelineManager, 'publishGroups' | 'samplePipelines' | 'eventPipelines'>;
+
 export interface IngestOptions {
   converter: NotificationConverter;
-  manager: PipelineManager;
+  manager: IngestSink;
   logger: Logger;
   metrics: IngestMetrics;
   /** `[notification] ack_on_event_error`: ack (true) or retry (false) when events failed to publish. */
@@ -95,7 +101,7 @@ function definitionFailure(conversion: Conversion): string | null {
 
 function failedPipelines(
   report: Awaited<ReturnType<PipelineManager['publishGroups']>>,
-  manager: PipelineManager,
+  manager: IngestSink,
   kind: 'sample' | 'event',
 ): boolean {
   const pipelines = kind === 'sample' ? manager.samplePipelines : manager.eventPipelines;
