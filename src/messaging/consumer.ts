@@ -75,7 +75,7 @@ export class ConsumerSession {
   private stopping = false;
   private unhook: (() => void) | undefined;
   private rebuildMs = REBUILD_MS;
-  private ready: { resolve: () => void; promise: Promise<void> };
+  private ready: { resolve: () => void; reject: (err: Error) => void; promise: Promise<void> };
 
   constructor(
     private readonly transport: AmqpTransport,
@@ -86,10 +86,13 @@ export class ConsumerSession {
     private readonly onChannelLost: (channel: Channel) => void,
   ) {
     let resolve = () => {};
-    const promise = new Promise<void>((r) => {
-      resolve = r;
+    let reject = (_err: Error) => {};
+    const promise = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
     });
-    this.ready = { resolve, promise };
+    promise.catch(() => undefined); // nobody may be waiting any more when it is cancelled
+    this.ready = { resolve, reject, promise };
   }
 
   /** Resolves once consumers run (the transport retries connecting until then). */
@@ -140,6 +143,7 @@ export class ConsumerSession {
   /** Stop deliveries; the channel stays open so the in-flight batch can still be acked. */
   async cancel(): Promise<void> {
     this.stopping = true;
+    this.ready.reject(new Error('consumer cancelled before it started'));
     this.unhook?.();
     const channel = this.channel;
     if (!channel) return;
@@ -193,7 +197,7 @@ export class ConsumerSession {
           this.onMessage(received);
         } else void this.onCancelled(channel, queue);
       },
-      { noAck: false },
+      { noAck: false, exclusive: this.options.exclusive === true },
     );
     this.consumerTags.set(queue, consumerTag);
   }

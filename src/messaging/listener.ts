@@ -25,6 +25,7 @@ class AmqpBatchListener implements BatchListener, Settler {
   private handler: BatchHandler | undefined;
   /** Outcomes still waiting for republish confirms; the next batch does not wait for them. */
   private readonly settling = new Set<Promise<void>>();
+  private aborted = false;
 
   constructor(
     transports: AmqpTransport[],
@@ -61,6 +62,16 @@ class AmqpBatchListener implements BatchListener, Settler {
     for (const delivery of rest) this.requeue(delivery);
     await Promise.all(this.publishers.map((p) => p.close()));
     await Promise.all(this.sessions.map((s) => s.close()));
+  }
+
+  async abort(): Promise<void> {
+    this.aborted = true;
+    this.batcher.pause();
+    this.batcher.discard(() => true);
+    // Closing the channels hands every unacked delivery back to the broker; a late ack is dropped.
+    await Promise.all(this.sessions.map((s) => s.cancel()));
+    await Promise.all(this.sessions.map((s) => s.close()));
+    await Promise.all(this.publishers.map((p) => p.close()));
   }
 
   ack(delivery: Delivery): void {
@@ -115,6 +126,7 @@ class AmqpBatchListener implements BatchListener, Settler {
       );
       outcome = retryAll(batch, 'handler_error');
     }
+    if (this.aborted) return; // the channels are gone: the broker redelivers the whole batch
     // Acks happen at once inside applyOutcome; retries and dead letters are acked only after the
     // broker confirmed their copy. That wait (a disk sync for durable queues) must not stall the
     // next batch, so it is tracked instead of awaited; unacked deliveries keep their prefetch slot.

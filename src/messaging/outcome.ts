@@ -93,6 +93,7 @@ export async function applyOutcome(
   const seen = new Set<Delivery>(outcome.ack);
   for (const r of outcome.retry) seen.add(r.delivery);
   for (const d of outcome.deadLetter) seen.add(d.delivery);
+  for (const d of outcome.requeue ?? []) seen.add(d);
   const forgotten = batch.filter((d) => !seen.has(d));
   if (forgotten.length > 0)
     logger.warn({ count: forgotten.length }, 'batch outcome left deliveries out; retrying them');
@@ -102,6 +103,7 @@ export async function applyOutcome(
     ...outcome.deadLetter.map((d) => deadLetter(d.delivery, d.reason, d.error, options)),
   ];
   if (outcome.ack.length > 0) settler.ackMany(outcome.ack);
+  for (const d of outcome.requeue ?? []) settler.requeue(d);
   if (republish.length === 0) return;
   await Promise.all(
     republish.map(async (r) => {

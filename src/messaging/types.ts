@@ -27,6 +27,11 @@ export interface BatchOutcome {
   retry: { delivery: Delivery; reason: string }[];
   /** Can never succeed (not JSON, not an envelope, ...): to the dead-letter queue at once. */
   deadLetter: { delivery: Delivery; reason: string; error: string }[];
+  /**
+   * Not done, and order matters (partition queues): give back to the queue at once
+   * (`basic.nack` with requeue), where it keeps its place. Unbounded: the handler decides when.
+   */
+  requeue?: Delivery[];
 }
 
 export type BatchHandler = (batch: readonly Delivery[]) => Promise<BatchOutcome>;
@@ -113,6 +118,11 @@ export interface ListenerOptions {
   /** Names of the dead-letter exchange/queue and the retry exchange/queue. */
   deadLetter: { exchange: string; queue: string };
   retry: { exchange: string; queue: string };
+  /**
+   * Consume with the AMQP `exclusive` flag: the broker refuses any other consumer on the queue
+   * while this one lives (partition queues; a refused consume is retried with backoff).
+   */
+  exclusive?: boolean;
 }
 
 /**
@@ -126,6 +136,11 @@ export interface BatchListener {
   start(handler: BatchHandler): Promise<void>;
   /** Stop consuming, let the in-flight batch finish and settle, close. */
   stop(): Promise<void>;
+  /**
+   * Stop at once: close the channels without waiting for the in-flight batch, so the broker
+   * requeues every unacked delivery; the in-flight batch's outcome is then ignored.
+   */
+  abort(): Promise<void>;
 }
 
 /** Header names meterflow puts on dead-lettered and retried messages. */

@@ -37,6 +37,8 @@ export interface PublishGroup {
   events: readonly Event[];
 }
 
+const NONE: ReadonlySet<string> = new Set();
+
 function sendSamples(publisher: Publisher, items: Sample[], groups: (readonly Sample[])[]): Promise<void> {
   return publisher.publishSampleGroups ? publisher.publishSampleGroups(groups) : publisher.publishSamples(items);
 }
@@ -105,6 +107,7 @@ export class PipelineManager {
     readonly samplePipelines: readonly SamplePipeline[],
     readonly eventPipelines: readonly EventPipeline[],
     publishers: Map<string, Publisher>,
+    private readonly makeTransformers: (pipeline: string) => Transformer[],
   ) {
     this.publishers = publishers;
   }
@@ -129,9 +132,15 @@ export class PipelineManager {
     const publishersOf = (sink: SinkConfig, override: Publisher | undefined): Publisher[] =>
       override ? [override] : sink.publishers.map((p) => publisherFor(p.url)).filter((p): p is Publisher => p !== null);
 
+    const makeTransformers = (pipeline: string): Transformer[] => {
+      const ref = (files.sample?.pipelines ?? []).find((r) => r.name === pipeline);
+      if (!ref) throw new Error(`no sample pipeline named ${pipeline}`);
+      const { sink } = resolve(files.sample as PipelineConfig, ref.source, ref.sink);
+      return sink.transformers.map((t) => createTransformer(t.name, t.parameters, options, ref.name));
+    };
     const samples = (files.sample?.pipelines ?? []).map((ref) => {
       const { source, sink } = resolve(files.sample as PipelineConfig, ref.source, ref.sink);
-      const transformers = sink.transformers.map((t) => createTransformer(t.name, t.parameters, options, ref.name));
+      const transformers = makeTransformers(ref.name);
       const sampleSink = new SampleSink(
         sink.name,
         transformers,
@@ -153,7 +162,19 @@ export class PipelineManager {
       samples,
       events,
       new Map([...cache].filter((e): e is [string, Publisher] => e[1] !== null)),
+      makeTransformers,
     );
+  }
+
+  /**
+   * A new sink for `pipeline` with fresh transformers (empty state) and the pipeline's shared
+   * publishers: the partitioned agent keeps one per (pipeline, partition).
+   */
+  freshSink(pipeline: string): SampleSink {
+    const found = this.samplePipelines.find((p) => p.name === pipeline);
+    if (!found) throw new Error(`no sample pipeline named ${pipeline}`);
+    const { sink } = found;
+    return new SampleSink(sink.name, this.makeTransformers(pipeline), sink.publishers, sink.logger);
   }
 
   /**
@@ -170,13 +191,18 @@ export class PipelineManager {
    * produced for it, in the order Ceilometer would have published it. Transformer state
    * advances group by group exactly as with separate contexts.
    */
-  async publishGroups(groups: readonly PublishGroup[], flush = true): Promise<BatchReport> {
+  async publishGroups(
+    groups: readonly PublishGroup[],
+    flush = true,
+    skip: ReadonlySet<string> = NONE,
+  ): Promise<BatchReport> {
     const total: BatchReport = { ...emptyReport(), pipelines: new Map() };
     const samples = new Outbox<Sample>();
     const events = new Outbox<Event>();
+    const pipelines = skip.size === 0 ? this.samplePipelines : this.samplePipelines.filter((p) => !skip.has(p.name));
     for (const group of groups) {
       if (group.samples.length > 0) {
-        for (const pipeline of this.samplePipelines) {
+        for (const pipeline of pipelines) {
           samples.add(
             pipeline.sink.publishers,
             pipeline.name,
@@ -188,7 +214,7 @@ export class PipelineManager {
         for (const pipeline of this.eventPipelines)
           events.add(pipeline.sink.publishers, pipeline.name, pipeline.accepted(group.events));
       }
-      if (flush) this.drainInto(samples, total);
+      if (flush) this.drainInto(samples, total, pipelines);
     }
     await samples.send(sendSamples, total);
     await events.send(
@@ -207,8 +233,8 @@ export class PipelineManager {
     return total;
   }
 
-  private drainInto(outbox: Outbox<Sample>, total: BatchReport): void {
-    for (const pipeline of this.samplePipelines) {
+  private drainInto(outbox: Outbox<Sample>, total: BatchReport, pipelines = this.samplePipelines): void {
+    for (const pipeline of pipelines) {
       outbox.add(pipeline.sink.publishers, pipeline.name, pipeline.drain(reportFor(total, pipeline.name)));
     }
   }

@@ -51,7 +51,7 @@ export class SampleSink {
     readonly name: string,
     readonly transformers: readonly Transformer[],
     readonly publishers: readonly Publisher[],
-    private readonly logger: Logger,
+    readonly logger: Logger,
   ) {}
 
   /** Run `samples` through transformers `from..n-1` and collect what comes out. */
@@ -105,6 +105,18 @@ export class SampleSink {
   async publish(samples: readonly Sample[]): Promise<SinkReport> {
     const report = emptyReport();
     const out = this.process(samples, report);
+    await fanOut(this.publishers, (p) => p.publishSamples(out), out.length, report);
+    return report;
+  }
+
+  /**
+   * One publish context (Ceilometer's): the samples through the transformers, then the flush,
+   * all of it handed to each publisher in one call.
+   */
+  async publishContext(samples: readonly Sample[]): Promise<SinkReport> {
+    const report = emptyReport();
+    const out = this.process(samples, report);
+    for (const sample of this.drain(report)) out.push(sample);
     await fanOut(this.publishers, (p) => p.publishSamples(out), out.length, report);
     return report;
   }
