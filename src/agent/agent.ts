@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
 import { createIngestHandler } from './ingest.js';
+import { Partitioned } from './partitioned/partitioned.js';
 import type { LoadedConfig } from './load-config.js';
 import type { AgentOptions } from '../config/index.js';
 import { NotificationConverter } from '../definitions/index.js';
@@ -65,11 +66,14 @@ export interface AgentDeps {
   logger: Logger;
   clock?: Clock;
   registry?: Registry;
+  /** The agent cannot go on (partitioning refused P); default: logged. */
+  onFatal?: (error: Error) => void;
 }
 
 /**
- * The single-node agent (`workload_partitioning: false`): listeners → conversion → pipelines
- * → publishers, acking each batch only after its outputs were taken.
+ * The agent: listeners → conversion → pipelines → publishers, acking each batch only after its
+ * outputs were taken. With `workload_partitioning` the stateful pipelines go through partition
+ * queues instead (stage 1 here, stage 2 on the partitions this worker owns; see `Partitioned`).
  */
 export class Agent {
   private constructor(
@@ -78,6 +82,7 @@ export class Agent {
     private readonly transports: AmqpTransport[],
     readonly registry: Registry,
     private readonly logger: Logger,
+    private readonly partitioned: Partitioned | undefined,
   ) {}
 
   static async start(config: LoadedConfig, deps: AgentDeps): Promise<Agent> {
@@ -129,22 +134,50 @@ export class Agent {
       sampleSource: options.DEFAULT.sample_source,
       newId: () => crypto.randomUUID(),
     });
+    const listening = listenerOptions(options);
+    const partitioned = options.notification.workload_partitioning
+      ? await Partitioned.start({
+          options,
+          manager,
+          transport: main,
+          listenerOptions: listening,
+          registry,
+          logger,
+          onFatal: deps.onFatal ?? ((err) => logger.error({ error: err.message }, 'partitioning cannot go on')),
+        })
+      : undefined;
     const handler = createIngestHandler({
       converter,
-      manager,
+      manager: partitioned?.stageOne ?? manager,
       logger,
       metrics: createIngestMetrics(registry),
       ackOnEventError: options.notification.ack_on_event_error,
     });
-    const listener = createBatchListener(transports.slice(0, urls.length), listenerOptions(options), logger);
+    const listener = createBatchListener(transports.slice(0, urls.length), listening, logger);
     await listener.start(handler);
-    logger.info({ transports: urls.length, batch_size: options.notification.batch_size }, 'meterflow agent started');
-    return new Agent(listener, manager, transports, registry, logger);
+    logger.info(
+      {
+        transports: urls.length,
+        batch_size: options.notification.batch_size,
+        workload_partitioning: options.notification.workload_partitioning,
+      },
+      'meterflow agent started',
+    );
+    return new Agent(listener, manager, transports, registry, logger, partitioned);
   }
 
-  /** Graceful stop: stop consuming, finish and settle the in-flight batch, close everything. */
+  /** The partitioned half, when `workload_partitioning` is on. */
+  get partitioning(): Partitioned | undefined {
+    return this.partitioned;
+  }
+
+  /**
+   * Graceful stop: stop consuming notifications, finish and settle the in-flight batch; then
+   * hand every owned partition off (finish, checkpoint, ack, release) and leave the group; close.
+   */
   async stop(): Promise<void> {
     await this.listener.stop();
+    await this.partitioned?.stop();
     await this.manager.close();
     await Promise.all(this.transports.map((t) => t.close()));
     this.logger.info({}, 'meterflow agent stopped');

@@ -11,7 +11,8 @@ export const RUN_HELP = `Usage: meterflow run [file flags]
 Run the notification agent: consume oslo notifications from RabbitMQ, convert them, run the
 pipelines, publish, and ack each batch only after its outputs were taken. SIGTERM/SIGINT drain
 the in-flight batch and exit 0. With [notification] workers > 1, that many worker processes
-consume the same queues (competing consumers).
+consume the same queues (competing consumers). With [notification] workload_partitioning: true
+every worker process is a member of the partitioning group (see docs/partitioning.md).
 
   --config-file F         agent options: YAML, or Ceilometer's ceilometer.conf (INI)
 ${FILE_FLAGS_HELP}`;
@@ -33,12 +34,6 @@ export async function runCommand(
     for (const issue of config.issues) io.err(formatIssue(issue));
     return 1;
   }
-  if (config.options.notification.workload_partitioning) {
-    // Running single-stage while the operator asked for partitioning would compute transformer
-    // state from partial streams (Ceilometer's known problem 19): refuse instead.
-    io.err('meterflow run: [notification] workload_partitioning: true is not supported yet (see docs/partitioning.md)');
-    return 1;
-  }
   const workerId = process.env[WORKER_ENV];
   const logger = createLogger().child(workerId === undefined ? {} : { worker: Number(workerId) });
   const workers = config.options.notification.workers;
@@ -55,8 +50,17 @@ function stopSignal(): Promise<NodeJS.Signals> {
 
 async function runWorker(config: Parameters<typeof Agent.start>[0], logger: Logger): Promise<number> {
   const signal = stopSignal();
-  const agent = await Agent.start(config, { logger });
-  const received = await signal;
+  let fatal: (error: Error) => void = () => undefined;
+  const failed = new Promise<Error>((resolve) => {
+    fatal = resolve;
+  });
+  const agent = await Agent.start(config, { logger, onFatal: (error) => fatal(error) });
+  const received = await Promise.race([signal, failed]);
+  if (received instanceof Error) {
+    logger.error({ error: received.message }, 'stopping: the agent cannot go on');
+    await agent.stop();
+    return 1;
+  }
   logger.info({ signal: received }, 'stopping: draining the in-flight batch');
   await agent.stop();
   return 0;

@@ -136,20 +136,39 @@ const meterflowSection = section({
   partition_queue_prefix: nonEmpty().default('ceilometer'),
   /** Membership group name in the coordination backend. Default `meterflow`. */
   group: nonEmpty().default('meterflow'),
+  /**
+   * Accept a `pipeline_processing_queues` different from the one the group recorded (a
+   * migration, see docs/partitioning.md); without it such a start is refused. Default false.
+   */
+  partition_migration: z.boolean().default(false),
+  /** Seconds a partition lease lives without renewal (a dead worker's partitions move after it). Default 5. */
+  partition_lease_ttl: z.number().positive().default(5),
+  /** Seconds a member lives without heartbeat before the others drop it. Default 3. */
+  member_ttl: z.number().positive().default(3),
 });
 
-export const agentOptionsSchema = z.strictObject({
-  DEFAULT: defaultSection,
-  notification: notificationSection,
-  meter: meterSection,
-  event: eventSection,
-  publisher: publisherSection,
-  publisher_notifier: publisherNotifierSection,
-  coordination: coordinationSection,
-  oslo_messaging_notifications: osloNotificationsSection,
-  oslo_messaging_rabbit: osloRabbitSection,
-  meterflow: meterflowSection,
-});
+export const agentOptionsSchema = z
+  .strictObject({
+    DEFAULT: defaultSection,
+    notification: notificationSection,
+    meter: meterSection,
+    event: eventSection,
+    publisher: publisherSection,
+    publisher_notifier: publisherNotifierSection,
+    coordination: coordinationSection,
+    oslo_messaging_notifications: osloNotificationsSection,
+    oslo_messaging_rabbit: osloRabbitSection,
+    meterflow: meterflowSection,
+  })
+  .superRefine((options, ctx) => {
+    if (options.notification.workload_partitioning && options.coordination.backend_url === null) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['notification', 'workload_partitioning'],
+        message: 'workload_partitioning needs [coordination] backend_url (or REDIS_URL)',
+      });
+    }
+  });
 
 /** The agent's options with every default applied and file options made absolute. */
 export type AgentOptions = z.output<typeof agentOptionsSchema>;

@@ -103,6 +103,9 @@ export const CONF_OPTIONS: readonly ConfOption[] = [
   opt('meterflow', 'metrics_address', 'str'),
   opt('meterflow', 'partition_queue_prefix', 'str'),
   opt('meterflow', 'group', 'str'),
+  opt('meterflow', 'partition_migration', 'bool'),
+  opt('meterflow', 'partition_lease_ttl', 'float'),
+  opt('meterflow', 'member_ttl', 'float'),
 ];
 
 /**

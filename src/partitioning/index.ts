@@ -1,7 +1,7 @@
 /**
  * Workload partitioning building blocks: stable hash and routing, balanced assignment, Redis
  * group membership, partition leases with epochs, and the fenced transformer state store.
- * (Wiring them into `meterflow run` with partition queues is the rest of issue 5.)
+ * (`agent/partitioned` wires them into `meterflow run`.)
  */
 export { assign, ownedBy } from './assignment.js';
 export { partitionOf, stableHash } from './hash.js';
@@ -23,3 +23,4 @@ export type {
   PartitionCoordinatorOptions,
   ReleaseReason,
 } from './coordinator-types.js';
+export { checkPartitionCount, PartitionCountError, partitionCountKey } from './partition-count.js';

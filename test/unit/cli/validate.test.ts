@@ -110,11 +110,11 @@ t.test('usage errors', async (t) => {
   t.match(u.stderr, /unknown command 'frobnicate' \(known: validate, replay, /);
 });
 
-t.test('run refuses workload_partitioning until it is implemented', async (t) => {
+t.test('workload_partitioning without a coordination backend is a config error with its line', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'meterflow.yaml');
-  writeFileSync(file, 'notification: {workload_partitioning: true}\n');
+  writeFileSync(file, 'DEFAULT: {host: x}\nnotification: {workload_partitioning: true}\n');
   const r = await runCli(['run', '--config-file', file]);
   t.equal(r.code, 1);
-  t.match(r.stderr, /workload_partitioning: true is not supported yet/);
+  t.match(r.stderr, /meterflow\.yaml:2: notification\.workload_partitioning: .*needs \[coordination\] backend_url/);
 });

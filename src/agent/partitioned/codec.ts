@@ -1,0 +1,67 @@
+/**
+ * The body of a partition-queue message: a JSON array of Ceilometer metering messages (the same
+ * signed form `notifier://` publishes), so stage 2 can verify every sample it applies to state.
+ */
+import { BadInputError } from '../../errors.js';
+import {
+  dumpsPyJson,
+  parsePyJson,
+  type Sample,
+  type SignableMessage,
+  sampleFromRecord,
+  sampleToMeteringMessage,
+  verifySignature,
+} from '../../model/index.js';
+
+export const PARTITION_CONTENT_TYPE = 'application/json';
+
+/** Why a partition message was refused (dead-letter reasons). */
+export const BAD_SIGNATURE = 'bad_signature';
+export const INVALID_PARTITION_MESSAGE = 'invalid_partition_message';
+
+export function encodeSamples(samples: readonly Sample[], secret: string): Buffer {
+  return Buffer.from(dumpsPyJson(samples.map((s) => sampleToMeteringMessage(s, secret))), 'utf8');
+}
+
+/**
+ * The samples of a partition message, every one validated and — when `secret` is not empty —
+ * its signature verified. Throws BadInputError (reason `invalid_partition_message`,
+ * `invalid_sample` or `bad_signature`) naming the first offending sample; a message with one bad
+ * sample is refused whole, so nothing of it reaches transformer state.
+ */
+export function decodeSamples(body: Buffer, secret: string): Sample[] {
+  let parsed: unknown;
+  try {
+    parsed = parsePyJson(body.toString('utf8'));
+  } catch (err) {
+    throw new BadInputError(INVALID_PARTITION_MESSAGE, `partition message is not JSON: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(parsed)) {
+    throw new BadInputError(INVALID_PARTITION_MESSAGE, 'partition message must be a JSON array of metering messages');
+  }
+  const samples: Sample[] = [];
+  parsed.forEach((record: unknown, i) => {
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+      throw new BadInputError(INVALID_PARTITION_MESSAGE, `sample ${i}: expected an object`);
+    }
+    if (!verifySignature(record as SignableMessage, secret)) {
+      const signature = (record as { message_signature?: unknown }).message_signature;
+      const what = typeof signature === 'string' ? 'does not match' : 'is missing';
+      throw new BadInputError(BAD_SIGNATURE, `sample ${i}: message_signature ${what}`);
+    }
+    try {
+      samples.push(
+        sampleFromRecord(record, {
+          source: 'openstack',
+          newId: () => {
+            throw new Error('message_id is missing');
+          },
+        }),
+      );
+    } catch (err) {
+      const reason = err instanceof BadInputError ? err.reason : 'invalid_sample';
+      throw new BadInputError(reason, `sample ${i}: ${(err as Error).message}`);
+    }
+  });
+  return samples;
+}

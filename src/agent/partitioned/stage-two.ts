@@ -1,0 +1,247 @@
+/**
+ * Stage 2 of the partitioned agent (DESIGN.md "State"): the PartitionConsumer the coordinator
+ * drives. Each owned partition gets fresh transformers restored from its last checkpoint and an
+ * exclusive consumer on its queue; every batch is verified, run through the sink as one publish
+ * context, published, checkpointed under the partition's epoch, and only then acked. A batch that
+ * could not be published or checkpointed is requeued in place after the in-memory state was put
+ * back to the last checkpoint, so a retry computes exactly what the first attempt would have.
+ */
+import { BadInputError } from '../../errors.js';
+import type { BatchListener, BatchOutcome, Delivery } from '../../messaging/types.js';
+import type { Sample } from '../../model/index.js';
+import type { Logger } from '../../observability/logger.js';
+import type { PartitionConsumer, PartitionRef, ReleaseReason } from '../../partitioning/index.js';
+import { partitionQueue, refKey, StaleEpochError } from '../../partitioning/index.js';
+import type { PartitionStateStore } from '../../partitioning/index.js';
+import type { PipelineManager, SampleSink } from '../../pipeline/index.js';
+import type { TransformerState } from '../../transformers/index.js';
+import { decodeSamples } from './codec.js';
+import type { PartitionedMetrics } from './metrics.js';
+
+export interface StageTwoOptions {
+  manager: Pick<PipelineManager, 'freshSink'>;
+  store: Pick<PartitionStateStore, 'load' | 'write'>;
+  /** A listener consuming `queue` alone, exclusively, handing batches one at a time. */
+  listenerFor: (queue: string) => BatchListener;
+  prefix: string;
+  telemetrySecret: string;
+  metrics: PartitionedMetrics;
+  logger: Logger;
+  /** Failed attempts at one batch (publishers down) before it is dead-lettered. Default 5. */
+  maxAttempts?: number;
+  /** Wait before requeueing a failed batch, by attempt. Default 200 ms doubling to 5 s. */
+  backoffMs?: (attempt: number) => number;
+}
+
+interface Task {
+  readonly ref: PartitionRef;
+  readonly key: string;
+  readonly epoch: number;
+  sink: SampleSink;
+  listener?: BatchListener;
+  /** The next checkpoint writes whole states (a previous write failed after tracking was reset). */
+  full: boolean;
+  /** Consecutive failed attempts at the current batch. */
+  attempts: number;
+  /** A failed attempt left the transformers ahead of the last checkpoint. */
+  dirty: boolean;
+  /** Set when the partition is given up: wakes a backoff, makes the batch requeue. */
+  readonly stop: AbortController;
+}
+
+interface Failure {
+  /** `publish`: a publisher failed (bounded retries); `state`: Redis (retried while owned). */
+  kind: 'publish' | 'state';
+  error: string;
+}
+
+const defaultBackoff = (attempt: number) => Math.min(5000, 200 * 2 ** Math.max(0, attempt - 1));
+
+export class StageTwo implements PartitionConsumer {
+  private readonly tasks = new Map<string, Task>();
+  private readonly logger: Logger;
+
+  constructor(private readonly options: StageTwoOptions) {
+    this.logger = options.logger.child({ component: 'stage-2' });
+  }
+
+  /** Partitions being consumed, by `<pipeline>/<p>`. */
+  get consuming(): string[] {
+    return [...this.tasks.keys()].sort();
+  }
+
+  async onAcquire(ref: PartitionRef, epoch: number): Promise<void> {
+    const key = refKey(ref);
+    const task: Task = {
+      ref,
+      key,
+      epoch,
+      sink: await this.restoredSink(ref),
+      full: false,
+      attempts: 0,
+      dirty: false,
+      stop: new AbortController(),
+    };
+    const queue = partitionQueue(this.options.prefix, ref.pipeline, ref.partition);
+    const listener = this.options.listenerFor(queue);
+    task.listener = listener;
+    this.tasks.set(key, task);
+    // Logged before basic.consume goes out: the interval it opens covers the consumer's whole life.
+    this.logger.info({ pipeline: ref.pipeline, partition: ref.partition, epoch, queue }, 'partition consuming');
+    try {
+      await listener.start((batch) => this.handle(task, batch));
+    } catch (err) {
+      this.tasks.delete(key);
+      task.stop.abort();
+      await listener.abort();
+      this.logger.info(
+        { pipeline: ref.pipeline, partition: ref.partition, epoch, reason: 'start-failed' },
+        'partition stopped',
+      );
+      throw err;
+    }
+  }
+
+  async onRelease(ref: PartitionRef, reason: ReleaseReason): Promise<void> {
+    const key = refKey(ref);
+    const task = this.tasks.get(key);
+    if (!task) return;
+    this.tasks.delete(key);
+    const started = Date.now();
+    if (reason === 'moved' || reason === 'stopping') {
+      // Orderly: the in-flight batch finishes, is published, checkpointed and acked first.
+      await task.listener?.stop();
+    } else {
+      // The lease is gone or cannot be renewed: stop now; the broker requeues what is unacked.
+      task.stop.abort();
+      await task.listener?.abort();
+    }
+    this.logger.info(
+      { pipeline: ref.pipeline, partition: ref.partition, epoch: task.epoch, reason, ms: Date.now() - started },
+      'partition stopped',
+    );
+  }
+
+  /** Fresh transformers for the partition, with the state its last checkpoint holds. */
+  private async restoredSink(ref: PartitionRef): Promise<SampleSink> {
+    const sink = this.options.manager.freshSink(ref.pipeline);
+    const loaded = await this.options.store.load(ref);
+    if (!loaded) return sink;
+    sink.transformers.forEach((transformer, i) => {
+      const state = loaded.states[i];
+      if (!state) return;
+      if (state.kind !== transformer.name) {
+        // The pipeline changed since the checkpoint: that state belongs to another transformer.
+        this.logger.warn(
+          { partition: refKey(ref), index: i, stored: state.kind, transformer: transformer.name },
+          'stored state is of another transformer; starting this one empty',
+        );
+        return;
+      }
+      transformer.restore(state);
+    });
+    return sink;
+  }
+
+  private async handle(task: Task, batch: readonly Delivery[]): Promise<BatchOutcome> {
+    const outcome: BatchOutcome = { ack: [], retry: [], deadLetter: [], requeue: [] };
+    const accepted: Delivery[] = [];
+    const samples: Sample[] = [];
+    for (const delivery of batch) {
+      try {
+        for (const sample of decodeSamples(delivery.body, this.options.telemetrySecret)) samples.push(sample);
+        accepted.push(delivery);
+      } catch (err) {
+        const reason = err instanceof BadInputError ? err.reason : 'invalid_partition_message';
+        this.options.metrics.refused(task.ref.pipeline, reason);
+        this.logger.warn({ partition: task.key, reason, error: (err as Error).message }, 'partition message refused');
+        outcome.deadLetter.push({ delivery, reason, error: (err as Error).message });
+      }
+    }
+    if (accepted.length === 0) return outcome;
+    const failure = await this.apply(task, samples);
+    if (failure === null) {
+      task.attempts = 0;
+      outcome.ack = accepted;
+      this.options.metrics.processed(task.ref.pipeline, samples.length);
+      return outcome;
+    }
+    task.attempts += 1;
+    task.dirty = true;
+    this.options.metrics.rolledBack(task.ref.pipeline);
+    this.logger.warn({ partition: task.key, attempt: task.attempts, error: failure.error }, 'partition batch failed');
+    const maxAttempts = this.options.maxAttempts ?? 5;
+    // Only publishers failing for good dead-letter a batch; state trouble waits for Redis (or for
+    // the coordinator to take the partition away), however long that takes.
+    if (failure.kind === 'publish' && task.attempts >= maxAttempts) {
+      task.attempts = 0;
+      const error = `${failure.error} (${maxAttempts} attempts)`;
+      for (const delivery of accepted) outcome.deadLetter.push({ delivery, reason: 'retries_exhausted', error });
+      return outcome;
+    }
+    await this.backoff(task);
+    outcome.requeue = accepted;
+    return outcome;
+  }
+
+  /** Transform, publish, checkpoint; what failed, or null. */
+  private async apply(task: Task, samples: readonly Sample[]): Promise<Failure | null> {
+    if (task.dirty) {
+      // A failed attempt advanced the transformers: back to the last checkpoint before retrying.
+      try {
+        task.sink = await this.restoredSink(task.ref);
+      } catch (err) {
+        return { kind: 'state', error: `reloading state failed: ${(err as Error).message}` };
+      }
+      task.dirty = false;
+      task.full = false;
+    }
+    const report = await task.sink.publishContext(samples);
+    if (report.publishErrors.length > 0) {
+      return {
+        kind: 'publish',
+        error: report.publishErrors.map((e) => `${e.publisher}: ${e.error.message}`).join('; '),
+      };
+    }
+    const changes: Record<number, TransformerState> = {};
+    let changed = task.full;
+    task.sink.transformers.forEach((transformer, i) => {
+      const state = task.full ? transformer.snapshot() : transformer.snapshotChanges();
+      if (Object.keys(state.entries).length > 0 || state.global !== undefined) changed = true;
+      changes[i] = state;
+    });
+    if (!changed) return null;
+    const started = performance.now();
+    try {
+      await this.options.store.write(task.ref, task.epoch, changes, { full: task.full });
+      task.full = false;
+      this.options.metrics.checkpoint((performance.now() - started) / 1000);
+      return null;
+    } catch (err) {
+      // Change tracking was reset by the snapshot: only a whole state can be trusted next time.
+      task.full = true;
+      if (err instanceof StaleEpochError) {
+        // A newer owner exists (our lease ran out): stop consuming now; the coordinator hears of
+        // the lost lease and releases the partition.
+        task.stop.abort();
+        void task.listener?.abort();
+      }
+      return { kind: 'state', error: `checkpoint failed: ${(err as Error).message}` };
+    }
+  }
+
+  private backoff(task: Task): Promise<void> {
+    const signal = task.stop.signal;
+    if (signal.aborted) return Promise.resolve();
+    const ms = (this.options.backoffMs ?? defaultBackoff)(task.attempts);
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      }
+      signal.addEventListener('abort', done);
+    });
+  }
+}
