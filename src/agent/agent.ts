@@ -85,6 +85,8 @@ export class Agent {
     private readonly partitioned: Partitioned | undefined,
   ) {}
 
+  private stopping: Promise<void> | undefined;
+
   static async start(config: LoadedConfig, deps: AgentDeps): Promise<Agent> {
     const { options, meters } = config;
     if (!options || !meters || config.issues.length > 0) throw new Error('the agent needs a valid configuration');
@@ -175,7 +177,12 @@ export class Agent {
    * Graceful stop: stop consuming notifications, finish and settle the in-flight batch; then
    * hand every owned partition off (finish, checkpoint, ack, release) and leave the group; close.
    */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
     await this.listener.stop();
     await this.partitioned?.stop();
     await this.manager.close();

@@ -33,8 +33,8 @@ export async function sharedRedis(t: Tap): Promise<{ redis: Redis; forget(group:
 }
 
 /** A private redis-server on a spare port, killed in teardown. */
-export async function privateRedis(t: Tap): Promise<PrivateRedis> {
-  const server = await startPrivateRedis();
+export async function privateRedis(t: Tap, options: { persistDir?: string } = {}): Promise<PrivateRedis> {
+  const server = await startPrivateRedis(options);
   t.teardown(() => server.dispose());
   return server;
 }

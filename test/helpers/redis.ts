@@ -77,16 +77,23 @@ export interface PrivateRedis {
   readonly port: number;
   readonly url: string;
   start(): Promise<void>;
-  /** SIGKILL: no persistence, so it comes back empty. */
+  /** SIGKILL: without `persistDir` it comes back empty. */
   kill(): Promise<void>;
   dispose(): Promise<void>;
 }
 
-export async function startPrivateRedis(): Promise<PrivateRedis> {
+/**
+ * A redis-server on a spare port. `persistDir`: append-only file fsynced on every write there, so
+ * a kill and start keeps every key (a production Redis persists; see docs/partitioning.md).
+ */
+export async function startPrivateRedis(options: { persistDir?: string } = {}): Promise<PrivateRedis> {
   const port = await freePort();
   const bin = process.env.REDIS_SERVER ?? 'redis-server';
   let child: ChildProcess | undefined;
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'];
+  const persistence = options.persistDir
+    ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', options.persistDir]
+    : ['--appendonly', 'no'];
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--daemonize', 'no'];
   const self: PrivateRedis = {
     port,
     url: `redis://127.0.0.1:${port}`,
