@@ -8,6 +8,7 @@ t.test('METERFLOW_<SECTION>__<OPTION> overrides the file', async (t) => {
     env: {
       METERFLOW_NOTIFICATION__BATCH_SIZE: '50',
       METERFLOW_notification__workload_partitioning: 'true',
+      REDIS_URL: 'redis://redis:6379',
       METERFLOW_DEFAULT__TRANSPORT_URL: 'rabbit://a:123@mq/',
       METERFLOW_NOTIFICATION__PIPELINES: '[meter]',
       METERFLOW_NOTIFICATION__MESSAGING_URLS: 'rabbit://x@y/',

@@ -49,6 +49,9 @@ t.test('defaults: no file, empty file, empty sections', async (t) => {
     metrics_address: '127.0.0.1:9464',
     partition_queue_prefix: 'ceilometer',
     group: 'meterflow',
+    partition_migration: false,
+    partition_lease_ttl: 5,
+    member_ttl: 3,
   });
 
   const dir = t.testdir({ 'empty.yaml': '', 'sections.yaml': 'notification:\nDEFAULT: {}\n' });

@@ -76,6 +76,9 @@ t.test('a kolla-style ceilometer.conf end to end', async (t) => {
     metrics_address: '0.0.0.0:9464',
     partition_queue_prefix: 'ceilometer',
     group: 'meterflow-ctl-01',
+    partition_migration: false,
+    partition_lease_ttl: 5,
+    member_ttl: 3,
   });
   t.same(brief(warnings), [
     [3, 'DEFAULT.debug', 'option not used by meterflow: ignored'],
