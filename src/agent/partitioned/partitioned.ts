@@ -129,6 +129,7 @@ export class Partitioned {
       leases: (ref, onLost) => new PartitionLease({ group, ref, redis, lock, ttlMs: leaseTtlMs, onLost, logger: log }),
       consumer: stageTwo,
       registry,
+      stateBytes: () => stageTwo.stateBytes,
       logger: log,
     });
     const partitioned = new Partitioned(stageOne, stageTwo, coordinator, membership, clients, deps);

@@ -45,6 +45,8 @@ interface Task {
   attempts: number;
   /** A failed attempt left the transformers ahead of the last checkpoint. */
   dirty: boolean;
+  /** Stored state size after the last checkpoint. */
+  bytes: number;
   /** Set when the partition is given up: wakes a backoff, makes the batch requeue. */
   readonly stop: AbortController;
 }
@@ -65,6 +67,13 @@ export class StageTwo implements PartitionConsumer {
     this.logger = options.logger.child({ component: 'stage-2' });
   }
 
+  /** Bytes of stored state of the owned partitions, as of their last checkpoints. */
+  get stateBytes(): number {
+    let total = 0;
+    for (const task of this.tasks.values()) total += task.bytes;
+    return total;
+  }
+
   /** Partitions being consumed, by `<pipeline>/<p>`. */
   get consuming(): string[] {
     return [...this.tasks.keys()].sort();
@@ -80,6 +89,7 @@ export class StageTwo implements PartitionConsumer {
       full: false,
       attempts: 0,
       dirty: false,
+      bytes: 0,
       stop: new AbortController(),
     };
     const queue = partitionQueue(this.options.prefix, ref.pipeline, ref.partition);
@@ -213,7 +223,8 @@ export class StageTwo implements PartitionConsumer {
     if (!changed) return null;
     const started = performance.now();
     try {
-      await this.options.store.write(task.ref, task.epoch, changes, { full: task.full });
+      const written = await this.options.store.write(task.ref, task.epoch, changes, { full: task.full });
+      task.bytes = written.bytes;
       task.full = false;
       this.options.metrics.checkpoint((performance.now() - started) / 1000);
       return null;

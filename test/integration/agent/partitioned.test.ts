@@ -21,6 +21,8 @@ import { tempDir } from '../../helpers/cli.js';
 import { CEILOMETER_19 } from '../../helpers/paths.js';
 import { privateRedis, REDIS_URL, sharedRedis, uniqueGroup } from '../../helpers/private-redis.js';
 
+type Tap = Parameters<typeof privateVhost>[0] & Parameters<typeof tempDir>[0];
+
 const P = 4;
 const PIPELINE = 'cpu_source:cpu_sink';
 
@@ -60,7 +62,7 @@ meterflow: {group: ${s.group}, partition_queue_prefix: ${s.prefix}, member_ttl: 
   return join(s.dir, 'meterflow.yaml');
 }
 
-async function setup(t: Parameters<Parameters<typeof t.test>[1]>[0]): Promise<Setup> {
+async function setup(t: Tap): Promise<Setup> {
   const { url, vhost } = await privateVhost(t);
   const id = unique('part');
   const s = {
