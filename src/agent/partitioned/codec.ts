@@ -46,7 +46,12 @@ export function decodeSamples(body: Buffer, secret: string): Sample[] {
     }
     if (!verifySignature(record as SignableMessage, secret)) {
       const signature = (record as { message_signature?: unknown }).message_signature;
-      const what = typeof signature === 'string' ? 'does not match' : 'is missing';
+      const what =
+        signature === undefined || signature === null
+          ? 'is missing'
+          : typeof signature === 'string'
+            ? 'does not match'
+            : 'is not a string';
       throw new BadInputError(BAD_SIGNATURE, `sample ${i}: message_signature ${what}`);
     }
     try {

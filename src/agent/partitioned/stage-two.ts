@@ -39,8 +39,6 @@ interface Task {
   readonly epoch: number;
   sink: SampleSink;
   listener?: BatchListener;
-  /** The next checkpoint writes whole states (a previous write failed after tracking was reset). */
-  full: boolean;
   /** Consecutive failed attempts at the current batch. */
   attempts: number;
   /** A failed attempt left the transformers ahead of the last checkpoint. */
@@ -86,7 +84,6 @@ export class StageTwo implements PartitionConsumer {
       key,
       epoch,
       sink: await this.restoredSink(ref),
-      full: false,
       attempts: 0,
       dirty: false,
       bytes: 0,
@@ -101,6 +98,8 @@ export class StageTwo implements PartitionConsumer {
     try {
       await listener.start((batch) => this.handle(task, batch));
     } catch (err) {
+      // Released while starting: onRelease already aborted the listener and logged the stop.
+      if (this.tasks.get(key) !== task) throw err;
       this.tasks.delete(key);
       task.stop.abort();
       await listener.abort();
@@ -204,7 +203,6 @@ export class StageTwo implements PartitionConsumer {
         return { kind: 'state', error: `reloading state failed: ${(err as Error).message}` };
       }
       task.dirty = false;
-      task.full = false;
     }
     const report = await task.sink.publishContext(samples);
     if (report.publishErrors.length > 0) {
@@ -214,23 +212,22 @@ export class StageTwo implements PartitionConsumer {
       };
     }
     const changes: Record<number, TransformerState> = {};
-    let changed = task.full;
+    let changed = false;
     task.sink.transformers.forEach((transformer, i) => {
-      const state = task.full ? transformer.snapshot() : transformer.snapshotChanges();
+      const state = transformer.snapshotChanges();
       if (Object.keys(state.entries).length > 0 || state.global !== undefined) changed = true;
       changes[i] = state;
     });
     if (!changed) return null;
     const started = performance.now();
     try {
-      const written = await this.options.store.write(task.ref, task.epoch, changes, { full: task.full });
+      const written = await this.options.store.write(task.ref, task.epoch, changes);
       task.bytes = written.bytes;
-      task.full = false;
       this.options.metrics.checkpoint((performance.now() - started) / 1000);
       return null;
     } catch (err) {
-      // Change tracking was reset by the snapshot: only a whole state can be trusted next time.
-      task.full = true;
+      // The batch is requeued and the state reloaded from the last checkpoint before the retry
+      // (the change tracking this snapshot reset does not matter then).
       if (err instanceof StaleEpochError) {
         // A newer owner exists (our lease ran out): stop consuming now; the coordinator hears of
         // the lost lease and releases the partition.

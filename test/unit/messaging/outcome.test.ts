@@ -100,3 +100,86 @@ t.test('applyOutcome: acks, republish-then-ack, requeue on failed republish, for
   t.ok(logger.records.some((r) => /left deliveries out/.test(r.msg)));
   t.same(retryAll([a!], 'boom'), { ack: [], retry: [{ delivery: a, reason: 'boom' }], deadLetter: [] });
 });
+
+/** A settler that logs every call (publishes succeed). */
+function recordingSettler(log: string[]): Settler {
+  return {
+    ack: (x) => log.push(`ack ${x.body}`),
+    ackMany: (xs) => {
+      for (const x of xs) log.push(`ack ${x.body}`);
+    },
+    requeue: (x) => log.push(`requeue ${x.body}`),
+    publish: async (x, exchange) => {
+      log.push(`publish ${x.body} ${exchange}`);
+    },
+  };
+}
+
+t.test('applyOutcome: requeued deliveries are nacked with requeue, never acked nor republished', async (t) => {
+  const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((x) => delivery(x));
+  const log: string[] = [];
+  const logger = new MemoryLogger();
+  await applyOutcome(
+    [a!, b!, c!, d!],
+    {
+      ack: [a!],
+      retry: [],
+      deadLetter: [{ delivery: d!, reason: 'bad_signature', error: 'forged' }],
+      requeue: [b!, c!],
+    },
+    options,
+    recordingSettler(log),
+    logger,
+  );
+  t.same(
+    log.filter((l) => l.startsWith('requeue')),
+    ['requeue b', 'requeue c'],
+    'in batch order',
+  );
+  t.same(log.filter((l) => l.startsWith('ack')).sort(), ['ack a', 'ack d']);
+  t.notOk(
+    log.some((l) => / [bc]( |$)/.test(l) && !l.startsWith('requeue')),
+    'b and c are not acked, retried or dead-lettered',
+  );
+  t.same(
+    log.filter((l) => l.startsWith('publish')),
+    ['publish d dlx'],
+  );
+  t.same(logger.records, [], 'requeued deliveries are accounted for (not "left out")');
+});
+
+t.test('applyOutcome: a batch wholly requeued makes no republish', async (t) => {
+  const batch = ['a', 'b', 'c'].map((x) => delivery(x));
+  const log: string[] = [];
+  const settler = recordingSettler(log);
+  const publish = settler.publish;
+  let publishes = 0;
+  settler.publish = async (...args) => {
+    publishes += 1;
+    return publish(...args);
+  };
+  await applyOutcome(
+    batch,
+    { ack: [], retry: [], deadLetter: [], requeue: batch },
+    options,
+    settler,
+    new MemoryLogger(),
+  );
+  t.same(log, ['requeue a', 'requeue b', 'requeue c']);
+  t.equal(publishes, 0);
+});
+
+t.test('applyOutcome: without a requeue list, left-out deliveries are still retried', async (t) => {
+  const [a, b] = ['a', 'b'].map((x) => delivery(x));
+  const log: string[] = [];
+  const logger = new MemoryLogger();
+  await applyOutcome(
+    [a!, b!],
+    { ack: [a!], retry: [], deadLetter: [], requeue: [] },
+    options,
+    recordingSettler(log),
+    logger,
+  );
+  t.same(log.sort(), ['ack a', 'ack b', 'publish b rx'].sort(), 'b is retried through the retry exchange, then acked');
+  t.ok(logger.records.some((r) => /left deliveries out/.test(r.msg)));
+});
