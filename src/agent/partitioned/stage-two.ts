@@ -29,6 +29,12 @@ export interface StageTwoOptions {
   logger: Logger;
   /** Failed attempts at one batch (publishers down) before it is dead-lettered. Default 5. */
   maxAttempts?: number;
+  /**
+   * Give up starting a partition's consumer after this (the broker keeps refusing the exclusive
+   * consume while a previous consumer lives): the coordinator returns the lease and tries again
+   * later instead of holding the partition without consuming it. Default 10 s.
+   */
+  startTimeoutMs?: number;
   /** Wait before requeueing a failed batch, by attempt. Default 200 ms doubling to 5 s. */
   backoffMs?: (attempt: number) => number;
 }
@@ -96,7 +102,11 @@ export class StageTwo implements PartitionConsumer {
     // Logged before basic.consume goes out: the interval it opens covers the consumer's whole life.
     this.logger.info({ pipeline: ref.pipeline, partition: ref.partition, epoch, queue }, 'partition consuming');
     try {
-      await listener.start((batch) => this.handle(task, batch));
+      await withTimeout(
+        listener.start((batch) => this.handle(task, batch)),
+        this.options.startTimeoutMs ?? 10_000,
+        `consuming ${queue} did not start (another consumer holds it?)`,
+      );
     } catch (err) {
       // Released while starting: onRelease already aborted the listener and logged the stop.
       if (this.tasks.get(key) !== task) throw err;
@@ -252,4 +262,12 @@ export class StageTwo implements PartitionConsumer {
       signal.addEventListener('abort', done);
     });
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -19,6 +19,7 @@ interface SetupOptions {
   rateQuery?: string;
   maxAttempts?: number;
   backoffMs?: (attempt: number) => number;
+  startTimeoutMs?: number;
 }
 
 function setup(t: { teardown(fn: () => void): void }, options: SetupOptions = {}) {
@@ -43,6 +44,7 @@ function setup(t: { teardown(fn: () => void): void }, options: SetupOptions = {}
     logger,
     backoffMs: options.backoffMs ?? (() => 0),
     ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
+    ...(options.startTimeoutMs === undefined ? {} : { startTimeoutMs: options.startTimeoutMs }),
   });
   /** What the previous owner left: the rate transformer having seen `samples`. */
   const seed = (samples: Sample[], ref = REF, epoch = 3) => {
@@ -411,6 +413,14 @@ t.test('listener.start rejecting: onAcquire rejects, the listener is aborted, no
   await s.stageTwo.onAcquire(REF, 5);
   t.same(s.listeners[1]!.calls, ['start']);
   t.same(s.stageTwo.consuming, [`${RATE}/2`], 'a later acquisition works');
+});
+
+t.test('a consumer that cannot start in time: onAcquire rejects so the coordinator returns the lease', async (t) => {
+  const s = setup(t, { startTimeoutMs: 20 });
+  s.hooks.onStart = () => new Promise<void>(() => undefined); // the broker keeps refusing the consume
+  await t.rejects(s.stageTwo.onAcquire(REF, 4), /did not start \(another consumer holds it\?\)/);
+  t.same(s.listeners[0]!.calls, ['start', 'abort']);
+  t.same(s.stageTwo.consuming, []);
 });
 
 t.test('released while the consumer is still starting: aborted, and onAcquire rejects', async (t) => {
