@@ -13,7 +13,7 @@ import {
 import type { PartitionRef, RedisLike } from './types.js';
 
 /** Default lease TTL (ms). */
-export const DEFAULT_LEASE_TTL_MS = 5000;
+export const DEFAULT_LEASE_TTL_MS = 4000;
 
 export interface PartitionLeaseOptions {
   /** Coordination group (`meterflow:<group>:...` keys). */
@@ -70,6 +70,12 @@ export class PartitionLease {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private holding: Holding | null = null;
+  /**
+   * A lock of ours whose release failed (Redis was unreachable): deleted before the next
+   * acquisition, so a worker that gets the partition back after an outage does not wait for
+   * its own old lock to expire.
+   */
+  private unreleased: HeldLock | null = null;
 
   constructor(private readonly options: PartitionLeaseOptions) {
     const keys = partitionKeys(options.group, options.ref);
@@ -112,6 +118,12 @@ export class PartitionLease {
    */
   async acquire(): Promise<number> {
     if (this.holding) return this.holding.epoch;
+    const stale = this.unreleased;
+    if (stale) {
+      // Deletes the key only if it still holds our value; refused means it is gone already.
+      await stale.release();
+      this.unreleased = null;
+    }
     const start = this.clock.now();
     let lock: HeldLock;
     try {
@@ -153,7 +165,8 @@ export class PartitionLease {
     try {
       await holding.lock.release();
     } catch (error) {
-      // The lock expires on its own within the TTL; nothing else to do.
+      // It expires on its own within the TTL; if we want it back sooner, acquire() deletes it.
+      this.unreleased = holding.lock;
       this.logger.warn({ err: error }, 'lease release failed; it will expire');
     }
   }
@@ -166,6 +179,8 @@ export class PartitionLease {
     // The caller stops consuming first; then, if the lock is still ours in Redis (a slow Redis,
     // not a new owner), freeing it lets the next owner start sooner.
     this.options.onLost?.(reason, error);
-    void holding.lock.release().catch(() => undefined);
+    holding.lock.release().catch(() => {
+      this.unreleased = holding.lock;
+    });
   }
 }

@@ -58,6 +58,8 @@ export class FakeLockDriver implements LockDriver {
   readonly holders = new Map<string, { value: number; expiresAt: number }>();
   readonly extendCalls: number[] = [];
   mode: ExtendMode = 'ok';
+  /** Releases fail as with Redis unreachable. */
+  releaseFails = false;
   private values = 0;
 
   constructor(private readonly clock: ManualClock) {}
@@ -81,6 +83,7 @@ export class FakeLockDriver implements LockDriver {
         this.holders.set(resource, { value, expiresAt: this.clock.now() + ms });
       },
       release: async () => {
+        if (this.releaseFails) throw new Error('connection lost');
         if (this.holders.get(resource)?.value === value) this.holders.delete(resource);
       },
     };

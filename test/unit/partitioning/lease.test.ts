@@ -20,6 +20,7 @@ function setup(overrides: Partial<PartitionLeaseOptions> = {}) {
       lock,
       timers,
       clock: timers.clock,
+      ttlMs: 5000,
       onLost: (reason) => lost.push({ reason, at: timers.clock.now() }),
       ...overrides,
       ...extra,
@@ -149,4 +150,19 @@ t.test('release tolerates a failing Redis and only warns', async (t) => {
 
 t.test('renewal must come before the deadline', async (t) => {
   t.throws(() => setup({ ttlMs: 1000, renewEveryMs: 900 }).make(), RangeError);
+});
+
+t.test('a release that failed (Redis down) is completed before the next acquisition', async (t) => {
+  const { make, lock } = setup();
+  const a = make();
+  t.equal(await a.acquire(), 1);
+  lock.releaseFails = true;
+  await a.release();
+  t.notOk(a.held);
+  t.ok(lock.holder(RESOURCE), 'the lock is still in Redis, ours');
+  await t.rejects(a.acquire(), /connection lost/, 'Redis still down: no acquisition');
+  lock.releaseFails = false;
+  t.equal(await a.acquire(), 2, 'taken back at once instead of after the TTL');
+  await a.release();
+  t.equal(lock.holder(RESOURCE), undefined);
 });
