@@ -4,6 +4,7 @@
  * fast while Redis is down (a bounded wait instead of ioredis' endless offline queue), so the
  * membership notices an outage within a heartbeat; reconnection never gives up, with a capped delay.
  */
+import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import { Redis } from 'ioredis';
 import { MeterflowError } from '../errors.js';
@@ -30,7 +31,31 @@ export class RedisUrlError extends MeterflowError {
   }
 }
 
-/** Create (not connect: `lazyConnect`) an ioredis client for `url`. */
+/**
+ * TLS files named in the URL's query the way tooz (redis-py) takes them, so a Ceilometer
+ * `backend_url` works as it is: `ssl_ca_certs`, `ssl_certfile`, `ssl_keyfile`.
+ */
+function tlsFromQuery(query: URLSearchParams): ConnectionOptions {
+  const read = (name: string): Buffer | undefined => {
+    const file = query.get(name);
+    if (file === null || file === '') return undefined;
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new RedisUrlError(`Redis URL option ${name}: cannot read ${file}: ${(err as Error).message}`);
+    }
+  };
+  const ca = read('ssl_ca_certs');
+  const cert = read('ssl_certfile');
+  const key = read('ssl_keyfile');
+  return { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
+}
+
+/**
+ * Create (not connect: `lazyConnect`) an ioredis client for `url`: `redis://` or `rediss://`,
+ * `[user[:password]@]host[:port][/db]`, tooz's query options `db`, `username`, `password`,
+ * `ssl` and the TLS files of `tlsFromQuery`.
+ */
 export function createRedis(url: string, options: CreateRedisOptions = {}): Redis {
   let parsed: URL;
   try {
@@ -38,11 +63,13 @@ export function createRedis(url: string, options: CreateRedisOptions = {}): Redi
   } catch {
     throw new RedisUrlError(`invalid Redis URL ${redactUrls(url)}`);
   }
-  const secure = parsed.protocol === 'rediss:';
-  if (!secure && parsed.protocol !== 'redis:') {
+  if (parsed.protocol !== 'rediss:' && parsed.protocol !== 'redis:') {
     throw new RedisUrlError(`Redis URL must be redis:// or rediss://, got ${parsed.protocol}//`);
   }
-  const db = parsed.pathname.replace(/^\//, '');
+  const query = parsed.searchParams;
+  const tls = tlsFromQuery(query);
+  const secure = parsed.protocol === 'rediss:' || query.get('ssl') === 'true' || query.get('ssl') === '1';
+  const db = parsed.pathname.replace(/^\//, '') || (query.get('db') ?? '');
   if (db !== '' && !/^\d+$/.test(db)) throw new RedisUrlError(`Redis database must be a number, got "${db}"`);
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
   const maxDelay = options.maxRetryDelayMs ?? 1000;
@@ -51,10 +78,10 @@ export function createRedis(url: string, options: CreateRedisOptions = {}): Redi
   const redis = new Redis({
     host,
     port: parsed.port ? Number(parsed.port) : 6379,
-    username: parsed.username ? decodeURIComponent(parsed.username) : undefined,
-    password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
+    username: parsed.username ? decodeURIComponent(parsed.username) : (query.get('username') ?? undefined),
+    password: parsed.password ? decodeURIComponent(parsed.password) : (query.get('password') ?? undefined),
     db: db === '' ? 0 : Number(db),
-    tls: secure ? { servername: host, ...options.tls } : undefined,
+    tls: secure ? { servername: host, ...tls, ...options.tls } : undefined,
     connectionName: options.connectionName ?? 'meterflow',
     lazyConnect: true,
     connectTimeout: options.connectTimeoutMs ?? 2000,

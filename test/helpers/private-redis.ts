@@ -33,7 +33,10 @@ export async function sharedRedis(t: Tap): Promise<{ redis: Redis; forget(group:
 }
 
 /** A private redis-server on a spare port, killed in teardown. */
-export async function privateRedis(t: Tap, options: { persistDir?: string } = {}): Promise<PrivateRedis> {
+export async function privateRedis(
+  t: Tap,
+  options: Parameters<typeof startPrivateRedis>[0] = {},
+): Promise<PrivateRedis> {
   const server = await startPrivateRedis(options);
   t.teardown(() => server.dispose());
   return server;

@@ -85,18 +85,26 @@ export interface PrivateRedis {
 /**
  * A redis-server on a spare port. `persistDir`: append-only file fsynced on every write there, so
  * a kill and start keeps every key (a production Redis persists; see docs/partitioning.md).
+ * `tls`: TLS only (`rediss://` URL), client certificates optional.
  */
-export async function startPrivateRedis(options: { persistDir?: string } = {}): Promise<PrivateRedis> {
+export async function startPrivateRedis(
+  options: { persistDir?: string; tls?: { certFile: string; keyFile: string; caFile: string } } = {},
+): Promise<PrivateRedis> {
   const port = await freePort();
   const bin = process.env.REDIS_SERVER ?? 'redis-server';
   let child: ChildProcess | undefined;
   const persistence = options.persistDir
     ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', options.persistDir]
     : ['--appendonly', 'no'];
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--daemonize', 'no'];
+  const { tls } = options;
+  const listen = tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile]
+    : ['--port', String(port)];
+  const clientAuth = tls ? ['--tls-ca-cert-file', tls.caFile, '--tls-auth-clients', 'optional'] : [];
+  const args = [...listen, ...clientAuth, '--bind', '127.0.0.1', '--save', '', ...persistence, '--daemonize', 'no'];
   const self: PrivateRedis = {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: `${tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
     async start() {
       const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       child = proc;

@@ -18,6 +18,7 @@ import { PartitionCountError } from '../../../src/partitioning/index.js';
 import { testPublisherStore } from '../../../src/publishers/index.js';
 import { listQueues, privateVhost, rawChannel, requireBroker, unique, waitFor } from '../../helpers/broker.js';
 import { tempDir } from '../../helpers/cli.js';
+import { makeTestPki } from '../../helpers/tls.js';
 import { CEILOMETER_19 } from '../../helpers/paths.js';
 import { privateRedis, REDIS_URL, sharedRedis, uniqueGroup } from '../../helpers/private-redis.js';
 
@@ -281,4 +282,22 @@ t.test('a changed P is refused unless partition_migration is set', async (t) => 
   t.teardown(() => migrated.stop());
   await waitFor('the new P is consumed', () => owned([migrated]).length === P + 2);
   t.equal(await shared.redis.get(`meterflow:${s.group}:partitions`), String(P + 2));
+});
+
+t.test('rediss:// with the CA and client certificate named in the URL, as tooz takes them', async (t) => {
+  if (!(await requireBroker(t))) return;
+  const s = await setup(t);
+  const pki = await makeTestPki(t);
+  const redis = await privateRedis(t, {
+    tls: { certFile: pki.serverCertFile, keyFile: pki.serverKeyFile, caFile: pki.caFile },
+  });
+  const query = new URLSearchParams({
+    ssl_ca_certs: pki.caFile,
+    ssl_certfile: pki.clientCertFile,
+    ssl_keyfile: pki.clientKeyFile,
+  });
+  const agent = await startAgent(writeFiles(s, `${redis.url}?${query}`));
+  t.teardown(() => agent.stop());
+  await waitFor('partitions owned over TLS', () => owned([agent]).join() === ALL.join());
+  t.pass('joined the group and took every lease over TLS');
 });

@@ -20,6 +20,25 @@ t.test('createRedis reads Ceilometer-style backend URLs without connecting', asy
   t.notOk(passwordOnly.options.username, 'no user: AUTH with the password alone');
 });
 
+t.test("tooz's query options: db, username, password, ssl and the TLS files", async (t) => {
+  const dir = t.testdir({ 'ca.pem': 'CA', 'cert.pem': 'CERT', 'key.pem': 'KEY' });
+  const query = `ssl_ca_certs=${dir}/ca.pem&ssl_certfile=${dir}/cert.pem&ssl_keyfile=${dir}/key.pem`;
+  const secure = createRedis(`redis://h:6381?ssl=true&db=3&username=u&password=p%26w&${query}`);
+  t.teardown(() => secure.disconnect());
+  t.match(secure.options, { db: 3, username: 'u', password: 'p&w', port: 6381 });
+  t.equal(String(secure.options.tls?.ca), 'CA');
+  t.equal(String(secure.options.tls?.cert), 'CERT');
+  t.equal(String(secure.options.tls?.key), 'KEY');
+  t.equal(secure.options.tls?.servername, 'h');
+  const plain = createRedis('redis://h?db=1');
+  t.teardown(() => plain.disconnect());
+  t.equal(plain.options.tls, undefined, 'no ssl option: plain');
+  t.throws(() => createRedis(`rediss://h?ssl_ca_certs=${dir}/missing.pem`), {
+    name: 'RedisUrlError',
+    message: /ssl_ca_certs: cannot read .*missing\.pem/,
+  });
+});
+
 t.test('a bad URL is refused without repeating its credentials', async (t) => {
   for (const url of [
     'redis://user:hunter2@host:notaport',
