@@ -108,8 +108,9 @@ export class Partitioned {
           {
             ...deps.listenerOptions,
             topology: { exchanges: [], queues: [{ name: queue, routingKey: queue }], durable: true },
-            // Every partition message carries a whole stage-1 batch: a few messages make a batch.
-            batchSize: 10,
+            // No waiting for a partial batch (a partition message already carries a stage-1
+            // batch's samples); under load, what queued up meanwhile makes the next batch.
+            batchSize: options.notification.batch_size,
             batchTimeout: 0,
             exclusive: true,
           },
