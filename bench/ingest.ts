@@ -6,9 +6,13 @@
  * bench/results/ingest.json (run from the repository root, broker on AMQP_URL).
  *
  *   npm run build && node dist/bench/ingest.js            # BENCH_NOTIFICATIONS=50000 by default
+ *
+ * BENCH_BATCH_SIZES (default 1,100), BENCH_PREFETCH (300), BENCH_WORKERS (1); BENCH_CPU_PROF=<dir>
+ * profiles the agent, BENCH_NODE_FLAGS passes node flags to it. `agent_cpu_us` is the CPU time
+ * (user + system, workers included) the agent used per notification while it drained the queues.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp from 'amqplib';
@@ -34,8 +38,44 @@ async function remaining(vhost: string): Promise<number> {
     .reduce((sum, q) => sum + q.messages, 0);
 }
 
-/** `meterflow run` as a child process; rate measured from the first consumed message to the drained queues. */
-async function meterflow(url: string, vhost: string, queues: string[], batchSize: number): Promise<number> {
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
+const TICKS_PER_S = 100;
+
+/**
+ * CPU seconds (user + system) used so far by `pid` and its descendants (the workers), from
+ * /proc; NaN where there is no /proc. The machine is shared with the broker, so the agent's
+ * CPU per notification says more about its own cost than the rate does.
+ */
+function cpuSeconds(pid: number): number {
+  try {
+    let ticks = 0;
+    const pending = [pid];
+    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+      const stat = readFileSync(`/proc/${next}/stat`, 'utf8');
+      // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+      for (const task of readdirSync(`/proc/${next}/task`)) {
+        const children = readFileSync(`/proc/${next}/task/${task}/children`, 'utf8').trim();
+        if (children) pending.push(...children.split(' ').map(Number));
+      }
+    }
+    return ticks / TICKS_PER_S;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * `meterflow run` as a child process; rate measured from the first consumed message to the
+ * drained queues, with the CPU the agent (and its workers) used meanwhile.
+ */
+async function meterflow(
+  url: string,
+  vhost: string,
+  queues: string[],
+  batchSize: number,
+): Promise<{ rate: number; cpuUs: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'mf-bench-'));
   writeFileSync(
     join(dir, 'pipeline.yaml'),
@@ -58,21 +98,30 @@ async function meterflow(url: string, vhost: string, queues: string[], batchSize
     return sum;
   };
   const profile = process.env.BENCH_CPU_PROF ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...profile, 'dist/src/cli/main.js', 'run', '--config-file', config], {
-    stdio: 'inherit',
-    env: { ...process.env, METERFLOW_LOG_LEVEL: 'error' },
-  });
+  // Extra node flags for the agent only (e.g. `--trace-gc`), which NODE_OPTIONS may not carry.
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+  const child = spawn(
+    process.execPath,
+    [...profile, ...flags, 'dist/src/cli/main.js', 'run', '--config-file', config],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, METERFLOW_LOG_LEVEL: 'error' },
+    },
+  );
   let t0 = 0;
   while ((await ready()) >= N) await new Promise((r) => setTimeout(r, 5));
   t0 = performance.now();
+  const cpu0 = cpuSeconds(child.pid as number);
   while ((await ready()) > 0) await new Promise((r) => setTimeout(r, 20));
+  const cpu1 = cpuSeconds(child.pid as number);
   while ((await remaining(vhost)) > 0) await new Promise((r) => setTimeout(r, 20));
   const ms = performance.now() - t0;
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
   await conn.close();
   rmSync(dir, { recursive: true, force: true });
-  return (N / ms) * 1000;
+  // Until the queues were empty (the last unacked batch is in flight then): close enough at this N.
+  return { rate: (N / ms) * 1000, cpuUs: ((cpu1 - cpu0) * 1e6) / N };
 }
 
 async function main(): Promise<void> {
@@ -88,9 +137,10 @@ async function main(): Promise<void> {
       rows.push({
         batch_size: batchSize,
         notifications: N,
-        meterflow_per_s: Math.round(ours),
+        meterflow_per_s: Math.round(ours.rate),
         ceiling_per_s: Math.round(raw),
-        ratio: Number((ours / raw).toFixed(3)),
+        ratio: Number((ours.rate / raw).toFixed(3)),
+        agent_cpu_us: Number(ours.cpuUs.toFixed(1)),
       });
     });
   }

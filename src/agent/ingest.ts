@@ -92,6 +92,7 @@ function convertOne(
 }
 
 function definitionFailure(conversion: Conversion): string | null {
+  if (conversion.failures.length === 0 && conversion.traitErrors.length === 0) return null;
   const parts = [
     ...conversion.failures.map((f) => `meter ${f.definition}: ${f.message}`),
     ...conversion.traitErrors.map((t) => `event ${t}`),

@@ -178,6 +178,11 @@ export class EventConverter {
     for (const trait of definition.traits) {
       const value = trait.field.first(msg, context);
       if (value === null) continue;
+      // Most traits: short text kept as it is (what convertTrait does with it, without the result object).
+      if (trait.type === 'text' && typeof value === 'string' && value.length <= 255) {
+        traits.push({ name: trait.name, dtype: TraitType.text, value });
+        continue;
+      }
       const converted = convertTrait(trait.type, value);
       if (converted.ok) {
         if (converted.value !== null)

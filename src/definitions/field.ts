@@ -50,22 +50,19 @@ class PathField implements Field {
 
   private values(message: PyJson, context: PluginContext, keepNull: boolean): PyJson[] {
     const matches = this.path.find(message);
-    if (this.plugin === null) {
-      const out: PyJson[] = [];
-      for (const m of matches) if (keepNull || m.value !== null) out.push(m.value);
-      return out;
-    }
     const pairs: PluginMatch[] = [];
     for (const m of matches) if (keepNull || m.value !== null) pairs.push([m.path, m.value]);
-    const produced = this.plugin.values(pairs, context);
+    const produced = (this.plugin as Plugin).values(pairs, context);
     return keepNull ? produced : produced.filter((v) => v !== null);
   }
 
   first(message: PyJson, context: PluginContext): PyJson {
+    if (this.plugin === null) return this.path.first(message);
     return this.values(message, context, false)[0] ?? null;
   }
 
   all(message: PyJson, context: PluginContext): PyJson[] {
+    if (this.plugin === null) return this.path.values(message);
     return this.values(message, context, true);
   }
 }

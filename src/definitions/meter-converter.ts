@@ -1,6 +1,5 @@
 import { hash, randomUUID } from 'node:crypto';
 import { compileJsonPath } from './jsonpath/index.js';
-import type { JsonPath } from './jsonpath/index.js';
 import { matchesEventType } from './meters.js';
 import type { MeterDefinition, MeterField } from './meters.js';
 import type { Notification, NotificationMessage } from './notification.js';
@@ -80,9 +79,15 @@ export function derivedSampleId(messageId: string, definition: string, index: nu
 const FALLBACK_USER = compileJsonPath('ctxt.user_id|ctxt.user');
 const FALLBACK_PROJECT = compileJsonPath('ctxt.project_id|ctxt.tenant_id|ctxt.tenant');
 
-function firstOf(path: JsonPath, message: PyJson): PyJson {
-  for (const m of path.find(message)) if (m.value !== null) return m.value;
-  return null;
+/** What the definitions evaluated for one notification share. */
+interface Scope {
+  message: NotificationMessage;
+  context: PluginContext;
+  /** Metadata objects by `metadataKey`. */
+  metadata: Map<string, { [key: string]: PyJson }>;
+  /** The fallback user and project, looked up once per notification (undefined: not yet). */
+  user: PyJson | undefined;
+  project: PyJson | undefined;
 }
 
 type Values = { [K in MeterField]?: PyJson } & { metadata: { [key: string]: PyJson } };
@@ -119,41 +124,46 @@ export class MeterConverter {
 
   convert(notification: Notification): MeterConversion {
     const out: MeterConversion = { samples: [], sampleDefinitions: [], dropped: [], failures: [], warnings: [] };
-    const context: PluginContext = { warn: (m) => out.warnings.push(m) };
     const message = notification.message;
-    const metadataCache = new Map<string, { [key: string]: PyJson }>();
+    const scope: Scope = {
+      message,
+      context: { warn: (m) => out.warnings.push(m) },
+      metadata: new Map(),
+      user: undefined,
+      project: undefined,
+    };
     for (const definition of this.matching(message.event_type)) {
-      // Staged so that a definition failing on a later row loses all of its rows, not just some.
-      const staged: MeterConversion = { samples: [], sampleDefinitions: [], dropped: [], failures: [], warnings: [] };
+      // A definition failing on a later row loses all of its rows, not just some.
+      const samples = out.samples.length;
+      const dropped = out.dropped.length;
       try {
-        const rows = this.evaluate(definition, message, context, metadataCache);
-        for (const [i, row] of rows.entries()) this.emit(definition, message, row, i, staged);
-        out.samples.push(...staged.samples);
-        out.sampleDefinitions.push(...staged.sampleDefinitions);
-        out.dropped.push(...staged.dropped);
+        const rows = this.evaluate(definition, scope);
+        for (let i = 0; i < rows.length; i++) this.emit(definition, message, rows[i] as Values, i, out);
       } catch (err) {
+        out.samples.length = samples;
+        out.sampleDefinitions.length = samples;
+        out.dropped.length = dropped;
         out.failures.push({ definition: definition.name, message: (err as Error).message });
       }
     }
     return out;
   }
 
-  private baseValues(
-    definition: MeterDefinition,
-    message: NotificationMessage,
-    context: PluginContext,
-    metadataCache: Map<string, { [key: string]: PyJson }>,
-  ): Values {
-    const msg = message as unknown as PyJson;
-    const cached = metadataCache.get(definition.metadataKey);
-    const metadata = cached ?? this.metadataOf(definition, message, context);
-    if (!cached) metadataCache.set(definition.metadataKey, metadata);
+  private baseValues(definition: MeterDefinition, scope: Scope): Values {
+    const msg = scope.message as unknown as PyJson;
+    let metadata = scope.metadata.get(definition.metadataKey);
+    if (metadata === undefined) {
+      metadata = this.metadataOf(definition, scope.message, scope.context);
+      scope.metadata.set(definition.metadataKey, metadata);
+    }
+    if (scope.user === undefined) scope.user = FALLBACK_USER.first(msg);
+    if (scope.project === undefined) scope.project = FALLBACK_PROJECT.first(msg);
     return {
       name: definition.literalName,
       type: definition.literalType,
       unit: null,
-      user_id: firstOf(FALLBACK_USER, msg),
-      project_id: firstOf(FALLBACK_PROJECT, msg),
+      user_id: scope.user,
+      project_id: scope.project,
       metadata,
     };
   }
@@ -174,22 +184,17 @@ export class MeterConverter {
     return Object.freeze(Object.keys(metadata).length > 0 ? metadata : payloadMetadata(message));
   }
 
-  private evaluate(
-    definition: MeterDefinition,
-    message: NotificationMessage,
-    context: PluginContext,
-    metadataCache: Map<string, { [key: string]: PyJson }>,
-  ): Values[] {
-    const msg = message as unknown as PyJson;
-    const base = this.baseValues(definition, message, context, metadataCache);
+  private evaluate(definition: MeterDefinition, scope: Scope): Values[] {
+    const msg = scope.message as unknown as PyJson;
+    const base = this.baseValues(definition, scope);
     if (definition.lookup.size === 0) {
       for (const [key, field] of definition.fields) {
-        const value = field.first(msg, context);
+        const value = field.first(msg, scope.context);
         if (value !== null) base[key] = value;
       }
       return [base];
     }
-    return this.evaluateLookup(definition, msg, base, context);
+    return this.evaluateLookup(definition, msg, base, scope.context);
   }
 
   /** `lookup`: every attribute yields a list; lists of length N are zipped, length 1 broadcast. */

@@ -4,6 +4,7 @@
  */
 import { PyFloat } from './py-float.js';
 import { floatRepr, intStr } from './py-str.js';
+import { RecentByIdentity } from './recent.js';
 
 /** Strings needing no escape under `ensure_ascii`: printable ASCII without `"` and `\`. */
 const PLAIN_JSON_STRING = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
@@ -34,19 +35,22 @@ interface DumpStyle {
   keySep: string;
   str: (s: string) => string;
   /**
-   * Dumps of frozen objects in this style. A frozen dict is the `resource_metadata` shared by the
-   * samples of one notification (see definitions/meter-converter.ts), dumped once instead of per
-   * sample. Safe because frozen objects are never mutated, nested values included (the same
-   * contract as the signature cache in signature.ts); weak keys bound it to the live objects.
+   * Dumps of the last frozen objects in this style. A frozen dict is the `resource_metadata`
+   * shared by the samples of one notification (see definitions/meter-converter.ts), dumped once
+   * instead of per sample. Safe because frozen objects are never mutated, nested values included
+   * (the same contract as the signature cache in signature.ts).
    */
-  frozen: WeakMap<object, string>;
+  frozen: RecentByIdentity<string>;
 }
 
+/** Frozen dicts remembered per style: the different metadata of one notification's samples. */
+const RECENT_FROZEN = 4;
+
 const STYLES: DumpStyle[] = [
-  { itemSep: ', ', keySep: ': ', str: asciiString, frozen: new WeakMap() },
-  { itemSep: ',', keySep: ':', str: asciiString, frozen: new WeakMap() },
-  { itemSep: ', ', keySep: ': ', str: unicodeString, frozen: new WeakMap() },
-  { itemSep: ',', keySep: ':', str: unicodeString, frozen: new WeakMap() },
+  { itemSep: ', ', keySep: ': ', str: asciiString, frozen: new RecentByIdentity(RECENT_FROZEN) },
+  { itemSep: ',', keySep: ':', str: asciiString, frozen: new RecentByIdentity(RECENT_FROZEN) },
+  { itemSep: ', ', keySep: ': ', str: unicodeString, frozen: new RecentByIdentity(RECENT_FROZEN) },
+  { itemSep: ',', keySep: ':', str: unicodeString, frozen: new RecentByIdentity(RECENT_FROZEN) },
 ];
 
 /**

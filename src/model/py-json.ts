@@ -52,11 +52,13 @@ function hasNumber(value: PyJson): boolean {
 
 /**
  * The longest prefix made of what `JSON.parse` reads exactly: strings (skipped whole, escapes
- * included), integers of at most 15 digits, and anything else but `.`, `N`(aN) and `I`(nfinity).
- * Every alternative starts with a different character and strings use the unrolled-loop form, so
- * there is no backtracking blow-up; irregexp scans a notification twice as fast as the loop below.
+ * included), integers below 9·10^15 (at most 15 digits, or 16 starting with 1–8: below 2^53,
+ * like the nanosecond timestamps of `compute.metrics.update`), and anything else but `.`,
+ * `N`(aN) and `I`(nfinity). Every alternative starts with a different character and strings
+ * use the unrolled-loop form, so there is no backtracking blow-up; irregexp scans a
+ * notification twice as fast as the loop below.
  */
-const PLAIN_TOKENS = /^(?:[^"\d.NI]|"[^"\\]*(?:\\.[^"\\]*)*"|\d{1,15}(?![\d.eE]))*/;
+const PLAIN_TOKENS = /^(?:[^"\d.NI]|"[^"\\]*(?:\\.[^"\\]*)*"|\d{1,15}(?![\d.eE])|[1-8]\d{15}(?![\d.eE]))*/;
 /** Beyond this the loop scans instead: the regex engine's backtrack stack grows with the text. */
 const REGEX_SCAN_LIMIT = 256 * 1024;
 
@@ -77,7 +79,7 @@ function needsLosslessParse(text: string): boolean {
       const start = i;
       while (++i < n && isDigit(text.charCodeAt(i)));
       const next = text.charCodeAt(i);
-      if (i - start > SAFE_INT_CHARS || next === 0x2e || next === 0x65 || next === 0x45) return true;
+      if (!isExactInt(text, start, i) || next === 0x2e || next === 0x65 || next === 0x45) return true;
     } else if (c === 0x2e || c === 0x4e || c === 0x49) {
       return true; // '.', 'N'aN, 'I'nfinity: let the full parser decide (or throw)
     } else {
@@ -85,6 +87,14 @@ function needsLosslessParse(text: string): boolean {
     }
   }
   return false;
+}
+
+/** True when the digits `text[start, end)` are an integer `JSON.parse` reads exactly (see PLAIN_TOKENS). */
+function isExactInt(text: string, start: number, end: number): boolean {
+  const n = end - start;
+  if (n <= SAFE_INT_CHARS) return true;
+  const first = text.charCodeAt(start);
+  return n === SAFE_INT_CHARS + 1 && first >= 0x31 && first <= 0x38;
 }
 
 function isDigit(c: number): boolean {

@@ -3,9 +3,10 @@
  * `str(value)` of the message's recursive key pairs. Reproduced byte for byte so that a real
  * Ceilometer accepts what meterflow publishes and the other way round.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 import { PyFloat } from './py-float.js';
 import { comparePyStr, pyReprBytesList, pyStr } from './py-str.js';
+import { RecentByIdentity } from './recent.js';
 import type { PyJson } from './sample.js';
 
 /** A message as signed: a dict of Python-typed values (`undefined` values are ignored). */
@@ -60,9 +61,10 @@ export function signedPairs(message: SignableMessage): [string, string][] {
 
 /**
  * The signed byte stream of a dict under `prefix`. A frozen nested dict (the shared, never
- * mutated `resource_metadata` of the samples of one notification) is rendered once and reused.
+ * mutated `resource_metadata` of the samples of one notification) is rendered once and reused
+ * while it is among the last few rendered.
  */
-const RENDERED = new WeakMap<object, { prefix: string; data: string }>();
+const RENDERED = new RecentByIdentity<{ prefix: string; data: string }>(4);
 
 function signedData(dict: SignableMessage, prefix: string): string {
   let data = '';
@@ -99,12 +101,54 @@ export function computeSignature(message: SignableMessage, secret: string): stri
 
 /**
  * Hex HMAC-SHA256 of an already rendered signed byte stream (see `signedItem`); `''` when the
- * secret is empty. One update over the concatenation: the HMAC stream is the same and it saves a
- * native call per string, which matters at thousands of samples per second.
+ * secret is empty. Thousands of samples per second are signed with one secret, so the HMAC is
+ * computed from its definition, H((K ^ opad) || H((K ^ ipad) || data)), with two one-shot
+ * `crypto.hash` calls over padded keys prepared once: no Hmac object (and no key setup) per
+ * message, which costs half of `createHmac().update().digest()`.
  */
 export function signatureOf(data: string, secret: string): string {
   if (!secret) return '';
-  return createHmac('sha256', secret).update(data, 'utf8').digest('hex');
+  const key = hmacKeyFor(secret);
+  if (key.innerText === null) return createHmac('sha256', secret).update(data, 'utf8').digest('hex');
+  return outerDigest(key, hash('sha256', key.innerText + data, 'binary'));
+}
+
+/** SHA-256's block size: the key is padded (or first hashed) to this many bytes. */
+const BLOCK = 64;
+
+interface HmacKey {
+  /** K ^ ipad as a string whose UTF-8 encoding is those bytes; null when a byte is 0x80 or above. */
+  innerText: string | null;
+  /** K ^ opad, then room for the inner digest; rewritten per message (used synchronously only). */
+  outer: Buffer;
+}
+
+/** H((K ^ opad) || inner digest), the inner digest given as latin1 text (one char per byte). */
+function outerDigest(key: HmacKey, innerDigest: string): string {
+  key.outer.write(innerDigest, BLOCK, 'latin1');
+  return hash('sha256', key.outer, 'hex');
+}
+
+/** The last secret's padded keys. */
+let lastKey: { secret: string; key: HmacKey } | undefined;
+
+function hmacKeyFor(secret: string): HmacKey {
+  if (lastKey?.secret === secret) return lastKey.key;
+  lastKey = { secret, key: paddedKeys(secret) };
+  return lastKey.key;
+}
+
+/** RFC 2104 key preparation. */
+function paddedKeys(secret: string): HmacKey {
+  let k = Buffer.from(secret, 'utf8');
+  if (k.length > BLOCK) k = hash('sha256', k, 'buffer');
+  const inner = Buffer.alloc(BLOCK, 0x36);
+  const outer = Buffer.alloc(BLOCK + 32, 0x5c);
+  for (let i = 0; i < k.length; i++) {
+    inner[i] = (inner[i] as number) ^ (k[i] as number);
+    outer[i] = (outer[i] as number) ^ (k[i] as number);
+  }
+  return { innerText: inner.some((b) => b >= 0x80) ? null : inner.toString('latin1'), outer };
 }
 
 /**

@@ -3,7 +3,7 @@ import { PublishError } from '../errors.js';
 import type { Event } from '../model/event.js';
 import { eventMessageLine, meteringMessageLine } from '../model/index.js';
 import type { Sample } from '../model/sample.js';
-import { LineFile, type Rotation } from './rotating-file.js';
+import { LineBatch, LineFile, type Rotation } from './rotating-file.js';
 import type { Publisher, PublisherContext, PublisherSpec } from './types.js';
 import {
   configuredUrlText,
@@ -129,11 +129,15 @@ class FilePublisher implements Publisher {
   }
 
   publishSamples(samples: readonly Sample[]): Promise<void> {
-    return this.append(() => samples.map((s) => meteringMessageLine(s, this.secret)));
+    return this.append(samples.length, (out) => {
+      for (const s of samples) out.add(meteringMessageLine(s, this.secret));
+    });
   }
 
   publishEvents(events: readonly Event[]): Promise<void> {
-    return this.append(() => events.map((e) => eventMessageLine(e, this.secret)));
+    return this.append(events.length, (out) => {
+      for (const e of events) out.add(eventMessageLine(e, this.secret));
+    });
   }
 
   async close(): Promise<void> {
@@ -144,15 +148,17 @@ class FilePublisher implements Publisher {
     }
   }
 
-  private async append(render: () => string[]): Promise<void> {
-    let lines: string[];
+  /** Renders `count` lines (each encoded as soon as it is rendered) and appends them. */
+  private async append(count: number, render: (out: LineBatch) => void): Promise<void> {
+    if (count === 0) return;
+    // About a kilobyte per line: most batches never grow the buffer.
+    const lines = new LineBatch(count * 1024);
     try {
-      lines = render();
+      render(lines);
     } catch (error) {
       // Serialisation failures come from the data, not the disk: retrying cannot help.
       throw new PublishError(this.target, `cannot serialise batch: ${messageOf(error)}`, { cause: error });
     }
-    if (lines.length === 0) return;
     try {
       await this.file.append(lines);
     } catch (error) {

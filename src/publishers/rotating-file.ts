@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { type FileHandle, mkdir, open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -7,6 +8,54 @@ export interface Rotation {
   maxBytes: number;
   /** How many rotated files (`f.1` … `f.N`) to keep; 0 disables rotation. */
   backupCount: number;
+}
+
+/**
+ * Lines encoded as they are added, into one growing buffer: a batch of thousands of lines is
+ * held as bytes (outside the JS heap, not copied by every young-generation collection) instead
+ * of as strings, and the file gets it in one write without joining and re-encoding.
+ */
+export class LineBatch {
+  private buffer: Buffer;
+  private used = 0;
+  /** Byte offset just after each line's `\n`, for rotation decisions. */
+  private readonly ends: number[] = [];
+
+  constructor(initialBytes = 16 * 1024) {
+    this.buffer = Buffer.allocUnsafe(initialBytes);
+  }
+
+  get count(): number {
+    return this.ends.length;
+  }
+
+  /** Appends `text` and a `\n`. */
+  add(text: string): void {
+    // A UTF-16 unit takes at most 3 bytes in UTF-8: with that room the write cannot be cut short.
+    const room = text.length * 3 + 1;
+    if (this.used + room > this.buffer.length) this.grow(this.used + room);
+    this.used += this.buffer.write(text, this.used, 'utf8');
+    this.buffer[this.used++] = 0x0a;
+    this.ends.push(this.used);
+  }
+
+  /** Bytes of lines `[from, to)`. */
+  bytes(from = 0, to = this.ends.length): Buffer {
+    const start = from === 0 ? 0 : (this.ends[from - 1] as number);
+    const end = to === 0 ? 0 : (this.ends[to - 1] as number);
+    return this.buffer.subarray(start, end);
+  }
+
+  /** Size in bytes of line `i`, its newline included. */
+  lineBytes(i: number): number {
+    return (this.ends[i] as number) - (i === 0 ? 0 : (this.ends[i - 1] as number));
+  }
+
+  private grow(needed: number): void {
+    const bigger = Buffer.allocUnsafe(Math.max(needed, this.buffer.length * 2));
+    this.buffer.copy(bigger, 0, 0, this.used);
+    this.buffer = bigger;
+  }
 }
 
 /**
@@ -30,8 +79,8 @@ export class LineFile {
     this.rotation = rotation;
   }
 
-  /** Appends each string plus `\n`; resolves once all of them were written. */
-  append(lines: readonly string[]): Promise<void> {
+  /** Appends the batch's lines; resolves once all of them were written. */
+  append(lines: LineBatch): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`${this.path} is closed`));
     const run = this.tail.then(() => this.write(lines));
     // The chain must survive a failed append, or every later append would fail with it.
@@ -46,30 +95,28 @@ export class LineFile {
     await this.release();
   }
 
-  private async write(lines: readonly string[]): Promise<void> {
-    if (lines.length === 0) return;
+  private async write(lines: LineBatch): Promise<void> {
+    if (lines.count === 0) return;
     try {
       await this.ensureOpen();
       if (!this.rotates()) {
-        // Nothing to decide per line: skip measuring each one (a full UTF-8 pass per line).
-        await this.flush(lines.map((text) => `${text}\n`));
+        // Nothing to decide per line: one write of the whole batch.
+        await this.flush(lines.bytes());
         return;
       }
-      let chunk: string[] = [];
+      let from = 0;
       let chunkBytes = 0;
-      for (const text of lines) {
-        const line = `${text}\n`;
-        const bytes = Buffer.byteLength(line);
+      for (let i = 0; i < lines.count; i++) {
+        const bytes = lines.lineBytes(i);
         if (this.shouldRotate(this.size + chunkBytes, bytes)) {
-          await this.flush(chunk);
-          chunk = [];
+          await this.flush(lines.bytes(from, i));
+          from = i;
           chunkBytes = 0;
           await this.rotate();
         }
-        chunk.push(line);
         chunkBytes += bytes;
       }
-      await this.flush(chunk);
+      await this.flush(lines.bytes(from));
     } catch (error) {
       // The file position and our size count are unknown after a failure: start afresh.
       await this.release().catch(() => undefined);
@@ -87,13 +134,19 @@ export class LineFile {
     return r !== undefined && r.maxBytes > 0 && r.backupCount > 0;
   }
 
-  private async flush(chunk: readonly string[]): Promise<void> {
-    if (chunk.length === 0) return;
-    // Encoded once: the buffer's length is the size to add (appendFile would encode it again).
-    const data = Buffer.from(chunk.join(''), 'utf8');
+  /**
+   * One synchronous write(2), repeated after a partial one. Into the page cache it costs less
+   * than the thread-pool round trip of an asynchronous write, which doubled the cost of a
+   * one-notification batch; the append's promise still settles only after the bytes were written.
+   */
+  private async flush(data: Buffer): Promise<void> {
+    if (data.length === 0) return;
     const handle = await this.ensureOpen();
-    // appendFile loops over partial writes, unlike a single handle.write().
-    await handle.appendFile(data);
+    for (let written = 0; written < data.length; ) {
+      const n = writeSync(handle.fd, data, written, data.length - written);
+      if (n <= 0) throw new Error(`${this.path}: write made no progress`);
+      written += n;
+    }
     this.size += data.length;
   }
 

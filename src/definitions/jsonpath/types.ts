@@ -17,4 +17,8 @@ export interface JsonPath {
   readonly source: string;
   /** Every match in order; never throws, never mutates `data`. */
   find(data: PyJson): JsonPathMatch[];
+  /** The values of `find(data)`, in order (nulls kept), without building matches where it can. */
+  values(data: PyJson): PyJson[];
+  /** The first value of `find(data)` that is not null (Ceilometer's "first value"), or null. */
+  first(data: PyJson): PyJson;
 }

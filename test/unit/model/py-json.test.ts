@@ -92,6 +92,13 @@ t.test('the pre-scan finds lossy numbers outside strings only, at any size', asy
     t.equal((parsePyJson(doc('123456789012345678')) as { n: PyJson }).n, 123456789012345678n, `big, ${pad}`);
     t.same((parsePyJson(doc('1E2')) as { n: PyJson }).n, new PyFloat(100), `exponent, ${pad}`);
     t.equal((parsePyJson(doc('-123456789012345')) as { n: PyJson }).n, -123456789012345, `15 digits, ${pad}`);
+    // 16 digits below 9·10^15 are exact doubles: the native result stands.
+    t.equal((parsePyJson(doc('1307374400000000')) as { n: PyJson }).n, 1307374400000000, `16 digits, ${pad}`);
+    t.equal((parsePyJson(doc('-8999999999999999')) as { n: PyJson }).n, -8999999999999999, `16 digits <9e15, ${pad}`);
+    t.equal((parsePyJson(doc('9007199254740993')) as { n: PyJson }).n, 9007199254740993n, `16 digits ≥9e15, ${pad}`);
+    t.equal((parsePyJson(doc('9007199254740991')) as { n: PyJson }).n, 9007199254740991, `16 digits, 9…, ${pad}`);
+    t.equal((parsePyJson(doc('10000000000000000')) as { n: PyJson }).n, 10000000000000000n, `17 digits, ${pad}`);
+    t.same((parsePyJson(doc('1307374400000000.0')) as { n: PyJson }).n, new PyFloat(1307374400000000), `16.0, ${pad}`);
   }
   // Too deep for the recursive number walk (and for the lossless parser): the scan decides.
   const deep = `${'['.repeat(100_000)}1${']'.repeat(100_000)}`;

@@ -74,6 +74,17 @@ t.test('writes one signed metering message per sample and one message per event'
   t.same(JSON.parse(lines[0] ?? ''), JSON.parse(JSON.stringify(sampleToMeteringMessage(sample(1), SECRET))));
 });
 
+t.test('lines longer than the batch buffer expected', async (t) => {
+  const dir = await tempDir(t);
+  const path = join(dir, 'big.jsonl');
+  const publisher = createPublisher(`file://${path}`, contextFor('/nonexistent'));
+  const big = (n: number): Sample => ({ ...sample(n), resource_metadata: { blob: 'ü'.repeat(3000), n } });
+  await publisher.publishSamples([big(1), sample(2), big(3)]);
+  await publisher.close();
+  const expected = [big(1), sample(2), big(3)].map((s) => dumpsPyJson(sampleToMeteringMessage(s, SECRET)));
+  t.same(await readLines(path), expected);
+});
+
 t.test('relative and absolute paths', async (t) => {
   const dir = await tempDir(t);
   const context = contextFor(dir);
