@@ -4,12 +4,11 @@
  */
 import { BadInputError } from '../../errors.js';
 import {
-  dumpsPyJson,
+  meteringMessageLine,
   parsePyJson,
   type Sample,
   type SignableMessage,
   sampleFromRecord,
-  sampleToMeteringMessage,
   verifySignature,
 } from '../../model/index.js';
 
@@ -19,8 +18,24 @@ export const PARTITION_CONTENT_TYPE = 'application/json';
 export const BAD_SIGNATURE = 'bad_signature';
 export const INVALID_PARTITION_MESSAGE = 'invalid_partition_message';
 
-export function encodeSamples(samples: readonly Sample[], secret: string): Buffer {
-  return Buffer.from(dumpsPyJson(samples.map((s) => sampleToMeteringMessage(s, secret))), 'utf8');
+/**
+ * `dumpsPyJson` of the samples' signed metering messages. `lines` caches each sample's rendering
+ * across calls (a sample routed to several pipelines is signed and rendered once).
+ */
+export function encodeSamples(
+  samples: readonly Sample[],
+  secret: string,
+  lines: Map<Sample, string> = new Map(),
+): Buffer {
+  const parts = samples.map((sample) => {
+    let line = lines.get(sample);
+    if (line === undefined) {
+      line = meteringMessageLine(sample, secret);
+      lines.set(sample, line);
+    }
+    return line;
+  });
+  return Buffer.from(`[${parts.join(', ')}]`, 'utf8');
 }
 
 /**

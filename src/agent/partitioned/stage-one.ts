@@ -69,7 +69,8 @@ export class StageOne implements IngestSink {
   async publishGroups(groups: readonly PublishGroup[], flush = true): Promise<BatchReport> {
     const report = await this.options.manager.publishGroups(groups, flush, this.skip);
     const outgoing = this.route(groups);
-    await Promise.all([...outgoing.values()].map((out) => this.send(out, report)));
+    const lines = new Map<Sample, string>();
+    await Promise.all([...outgoing.values()].map((out) => this.send(out, report, lines)));
     return report;
   }
 
@@ -94,7 +95,7 @@ export class StageOne implements IngestSink {
     return outgoing;
   }
 
-  private async send(out: Outgoing, report: BatchReport): Promise<void> {
+  private async send(out: Outgoing, report: BatchReport, lines: Map<Sample, string>): Promise<void> {
     let pipelineReport = report.pipelines.get(out.pipeline);
     if (!pipelineReport) {
       pipelineReport = emptyReport();
@@ -102,11 +103,16 @@ export class StageOne implements IngestSink {
     }
     try {
       // Mandatory: a partition queue that vanished makes the publish fail instead of dropping it.
-      await this.options.publisher.publish('', out.queue, encodeSamples(out.samples, this.options.telemetrySecret), {
-        persistent: true,
-        contentType: PARTITION_CONTENT_TYPE,
-        mandatory: true,
-      });
+      await this.options.publisher.publish(
+        '',
+        out.queue,
+        encodeSamples(out.samples, this.options.telemetrySecret, lines),
+        {
+          persistent: true,
+          contentType: PARTITION_CONTENT_TYPE,
+          mandatory: true,
+        },
+      );
       pipelineReport.published += out.samples.length;
       report.published += out.samples.length;
       this.options.metrics.routed(out.pipeline, out.samples.length);
