@@ -68,6 +68,8 @@ export interface AgentDeps {
   registry?: Registry;
   /** The agent cannot go on (partitioning refused P); default: logged. */
   onFatal?: (error: Error) => void;
+  /** Abort a start that is still waiting (for Redis, to check P). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -137,8 +139,10 @@ export class Agent {
       newId: () => crypto.randomUUID(),
     });
     const listening = listenerOptions(options);
-    const partitioned = options.notification.workload_partitioning
-      ? await Partitioned.start({
+    let partitioned: Partitioned | undefined;
+    if (options.notification.workload_partitioning) {
+      try {
+        partitioned = await Partitioned.start({
           options,
           manager,
           transport: main,
@@ -146,8 +150,14 @@ export class Agent {
           registry,
           logger,
           onFatal: deps.onFatal ?? ((err) => logger.error({ error: err.message }, 'partitioning cannot go on')),
-        })
-      : undefined;
+          ...(deps.signal ? { signal: deps.signal } : {}),
+        });
+      } catch (err) {
+        await manager.close();
+        await Promise.all(transports.map((t) => t.close()));
+        throw err;
+      }
+    }
     const handler = createIngestHandler({
       converter,
       manager: partitioned?.stageOne ?? manager,

@@ -2,6 +2,7 @@ import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { configFlags, FILE_FLAGS, FILE_FLAGS_HELP, parse } from './args.js';
 import { Agent, loadConfig } from '../agent/index.js';
+import { PartitionCountError } from '../partitioning/index.js';
 import { formatIssue } from '../errors.js';
 import { createLogger } from '../observability/logger.js';
 import type { Logger } from '../observability/logger.js';
@@ -48,18 +49,36 @@ function stopSignal(): Promise<NodeJS.Signals> {
   });
 }
 
+/** Exit status of a worker whose configuration contradicts the running deployment (EX_CONFIG). */
+export const EXIT_CONFIG = 78;
+
 async function runWorker(config: Parameters<typeof Agent.start>[0], logger: Logger): Promise<number> {
   const signal = stopSignal();
+  const aborting = new AbortController();
+  void signal.then(() => aborting.abort());
   let fatal: (error: Error) => void = () => undefined;
   const failed = new Promise<Error>((resolve) => {
     fatal = resolve;
   });
-  const agent = await Agent.start(config, { logger, onFatal: (error) => fatal(error) });
+  let agent: Agent;
+  try {
+    agent = await Agent.start(config, { logger, onFatal: (error) => fatal(error), signal: aborting.signal });
+  } catch (err) {
+    if (aborting.signal.aborted) {
+      logger.info({}, 'stopped before the agent had started');
+      return 0;
+    }
+    if (err instanceof PartitionCountError) {
+      logger.error({ error: err.message }, 'refusing to start');
+      return EXIT_CONFIG;
+    }
+    throw err;
+  }
   const received = await Promise.race([signal, failed]);
   if (received instanceof Error) {
     logger.error({ error: received.message }, 'stopping: the agent cannot go on');
     await agent.stop();
-    return 1;
+    return EXIT_CONFIG;
   }
   logger.info({ signal: received }, 'stopping: draining the in-flight batch');
   await agent.stop();
@@ -69,8 +88,14 @@ async function runWorker(config: Parameters<typeof Agent.start>[0], logger: Logg
 /** Fork the workers, restart one that dies, forward stop signals, exit 0 when all stopped. */
 async function supervise(count: number, argv: string[], logger: Logger): Promise<number> {
   let stopping = false;
+  let failedWith = 0;
   const children = new Map<number, ChildProcess>();
   const exited = new Map<number, Promise<void>>();
+  let wake: (reason: NodeJS.Signals | 'worker-refused') => void = () => undefined;
+  const refused = new Promise<'worker-refused'>((resolve) => {
+    wake = resolve as typeof wake;
+  });
+  const stopAll = () => wake('worker-refused');
   const start = (id: number) => {
     const child = fork(process.argv[1] as string, ['run', ...argv], {
       env: { ...process.env, [WORKER_ENV]: String(id) },
@@ -80,7 +105,12 @@ async function supervise(count: number, argv: string[], logger: Logger): Promise
       id,
       new Promise((resolve) => {
         child.once('exit', (code, signal) => {
-          if (!stopping) {
+          if (code === EXIT_CONFIG && !stopping) {
+            // Restarting cannot help: the configuration contradicts the deployment.
+            logger.error({ worker: id, code }, 'worker refused its configuration; stopping every worker');
+            failedWith = EXIT_CONFIG;
+            stopAll();
+          } else if (!stopping) {
             logger.error({ worker: id, code, signal }, 'worker died; restarting it');
             setTimeout(() => start(id), 1000).unref();
           }
@@ -90,10 +120,10 @@ async function supervise(count: number, argv: string[], logger: Logger): Promise
     );
   };
   for (let id = 0; id < count; id++) start(id);
-  const signal = await stopSignal();
+  const signal = await Promise.race([stopSignal(), refused]);
   stopping = true;
   logger.info({ signal, workers: count }, 'stopping workers');
-  for (const child of children.values()) child.kill('SIGTERM');
+  for (const child of children.values()) if (child.exitCode === null) child.kill('SIGTERM');
   await Promise.all(exited.values());
-  return 0;
+  return failedWith;
 }

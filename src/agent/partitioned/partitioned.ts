@@ -37,6 +37,45 @@ export interface PartitionedDeps {
   logger: Logger;
   /** Called when the agent cannot go on (P changed without migration): the caller exits non-zero. */
   onFatal: (error: Error) => void;
+  /** Aborts a start still waiting for Redis (a stop signal arrived). */
+  signal?: AbortSignal;
+}
+
+const CHECK_RETRY_MS = 1000;
+
+/**
+ * Connect and check P against the group's, retrying while Redis is unreachable. Rejects with
+ * PartitionCountError on a mismatch without `partition_migration`, or when `signal` aborts.
+ */
+async function verifyPartitionCount(
+  redis: Redis,
+  options: AgentOptions,
+  logger: Logger,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const partitions = options.notification.pipeline_processing_queues;
+  for (let attempt = 1; ; attempt++) {
+    signal?.throwIfAborted();
+    try {
+      if (redis.status === 'wait' || redis.status === 'end') await redis.connect();
+      const previous = await checkPartitionCount(
+        redis,
+        options.meterflow.group,
+        partitions,
+        options.meterflow.partition_migration,
+      );
+      if (previous !== null && previous !== partitions) {
+        logger.warn({ from: previous, to: partitions }, 'partition_migration: recorded the new number of partitions');
+      }
+      return;
+    } catch (err) {
+      if (err instanceof PartitionCountError) throw err;
+      if (attempt === 1 || attempt % 30 === 0) {
+        logger.warn({ error: (err as Error).message, attempt }, 'waiting for Redis to check the number of partitions');
+      }
+      await new Promise((resolve) => setTimeout(resolve, CHECK_RETRY_MS).unref());
+    }
+  }
 }
 
 /** Sample pipelines whose sink keeps state go through partition queues; the rest stay in place. */
@@ -50,6 +89,7 @@ const JOIN_RETRY_MS = 1000;
 
 export class Partitioned {
   private joining: Promise<void> | undefined;
+  private unsubscribe: (() => void) | undefined;
   private stopped = false;
 
   private constructor(
@@ -73,6 +113,14 @@ export class Partitioned {
       createRedis(url, { connectionName, logger: log }),
     );
     const [redis, subscriber] = clients as [Redis, Redis];
+    try {
+      // Nothing is routed before P is known to be the group's: a worker with another P would
+      // strand samples in queues nobody consumes. The first start waits for Redis for this.
+      await verifyPartitionCount(redis, options, log, deps.signal);
+    } catch (err) {
+      for (const client of clients) client.disconnect();
+      throw err;
+    }
     const heartbeatMs = options.coordination.heartbeat * 1000;
     const ttlMs = Math.max(options.meterflow.member_ttl * 1000, heartbeatMs * 2);
     const membership = new GroupMembership({
@@ -142,36 +190,33 @@ export class Partitioned {
     return partitioned;
   }
 
-  /** Connect, check P and join; retried until Redis answers or the agent stops. */
+  /**
+   * Join the group, retried until Redis answers or the agent stops. Every time Redis comes
+   * back, P is checked again (a Redis restarted without persistence forgot it).
+   */
   private async join(): Promise<void> {
     const { options, logger } = this.deps;
     const [redis] = this.clients as [Redis];
+    this.unsubscribe = this.membership.onStatus((event) => {
+      if (event.kind !== 'redis-up') return;
+      checkPartitionCount(
+        redis,
+        options.meterflow.group,
+        options.notification.pipeline_processing_queues,
+        options.meterflow.partition_migration,
+      ).catch((err: unknown) => {
+        if (err instanceof PartitionCountError) this.deps.onFatal(err);
+      });
+    });
     for (let attempt = 1; !this.stopped; attempt++) {
       try {
-        if (redis.status === 'wait' || redis.status === 'end') await redis.connect();
         const subscriber = this.clients[1] as Redis;
         if (subscriber.status === 'wait' || subscriber.status === 'end') await subscriber.connect();
-        const previous = await checkPartitionCount(
-          redis,
-          options.meterflow.group,
-          options.notification.pipeline_processing_queues,
-          options.meterflow.partition_migration,
-        );
-        if (previous !== null && previous !== options.notification.pipeline_processing_queues) {
-          logger.warn(
-            { from: previous, to: options.notification.pipeline_processing_queues },
-            'partition_migration: recorded the new number of partitions',
-          );
-        }
         if (this.stopped) return;
         await this.coordinator.start();
         logger.info({ member: this.membership.memberId }, 'joined the partitioning group');
         return;
       } catch (err) {
-        if (err instanceof PartitionCountError) {
-          this.deps.onFatal(err);
-          return;
-        }
         if (attempt === 1 || attempt % 30 === 0) {
           logger.warn({ error: (err as Error).message, attempt }, 'cannot join the group yet; stage 1 keeps running');
         }
@@ -184,6 +229,7 @@ export class Partitioned {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.joining;
+    this.unsubscribe?.();
     await this.coordinator.stop();
     await this.membership.close();
     await Promise.all(this.clients.map((c) => c.quit().catch(() => c.disconnect())));

@@ -20,7 +20,7 @@ import type { PartitionedMetrics } from './metrics.js';
 
 export interface StageTwoOptions {
   manager: Pick<PipelineManager, 'freshSink'>;
-  store: Pick<PartitionStateStore, 'load' | 'write'>;
+  store: Pick<PartitionStateStore, 'load' | 'write' | 'stateSize'>;
   /** A listener consuming `queue` alone, exclusively, handing batches one at a time. */
   listenerFor: (queue: string) => BatchListener;
   prefix: string;
@@ -45,13 +45,14 @@ interface Task {
   readonly epoch: number;
   sink: SampleSink;
   listener?: BatchListener;
-  /** Consecutive failed attempts at the current batch. */
-  attempts: number;
   /** A failed attempt left the transformers ahead of the last checkpoint. */
   dirty: boolean;
   /** Stored state size after the last checkpoint. */
   bytes: number;
-  /** Set when the partition is given up: wakes a backoff, makes the batch requeue. */
+  /**
+   * Set when the partition is released: a batch in flight still completes if it can, but one
+   * that failed is not retried any more (its backoff is woken) and goes back to the queue.
+   */
   readonly stop: AbortController;
 }
 
@@ -90,9 +91,8 @@ export class StageTwo implements PartitionConsumer {
       key,
       epoch,
       sink: await this.restoredSink(ref),
-      attempts: 0,
+      bytes: (await this.options.store.stateSize(ref)).bytes,
       dirty: false,
-      bytes: 0,
       stop: new AbortController(),
     };
     const queue = partitionQueue(this.options.prefix, ref.pipeline, ref.partition);
@@ -128,7 +128,9 @@ export class StageTwo implements PartitionConsumer {
     this.tasks.delete(key);
     const started = Date.now();
     if (reason === 'moved' || reason === 'stopping') {
-      // Orderly: the in-flight batch finishes, is published, checkpointed and acked first.
+      // Orderly: the in-flight batch finishes, is published, checkpointed and acked first (one
+      // that keeps failing is given back in place instead of being retried any longer).
+      task.stop.abort();
       await task.listener?.stop();
     } else {
       // The lease is gone or cannot be renewed: stop now; the broker requeues what is unacked.
@@ -178,29 +180,50 @@ export class StageTwo implements PartitionConsumer {
       }
     }
     if (accepted.length === 0) return outcome;
-    const failure = await this.apply(task, samples);
-    if (failure === null) {
-      task.attempts = 0;
+    const result = await this.applyWithRetries(task, samples);
+    if (result === 'done') {
       outcome.ack = accepted;
       this.options.metrics.processed(task.ref.pipeline, samples.length);
-      return outcome;
+    } else if (result === 'given-up') {
+      // Back to the queue (nack with requeue: its place is kept) for the partition's next owner.
+      outcome.requeue = accepted;
+    } else {
+      this.options.metrics.refused(task.ref.pipeline, 'retries_exhausted');
+      for (const delivery of accepted) {
+        outcome.deadLetter.push({ delivery, reason: 'retries_exhausted', error: result.error });
+      }
     }
-    task.attempts += 1;
-    task.dirty = true;
-    this.options.metrics.rolledBack(task.ref.pipeline);
-    this.logger.warn({ partition: task.key, attempt: task.attempts, error: failure.error }, 'partition batch failed');
-    const maxAttempts = this.options.maxAttempts ?? 5;
-    // Only publishers failing for good dead-letter a batch; state trouble waits for Redis (or for
-    // the coordinator to take the partition away), however long that takes.
-    if (failure.kind === 'publish' && task.attempts >= maxAttempts) {
-      task.attempts = 0;
-      const error = `${failure.error} (${maxAttempts} attempts)`;
-      for (const delivery of accepted) outcome.deadLetter.push({ delivery, reason: 'retries_exhausted', error });
-      return outcome;
-    }
-    await this.backoff(task);
-    outcome.requeue = accepted;
     return outcome;
+  }
+
+  /**
+   * Apply the batch, retrying in place until it succeeds: the deliveries stay unacked and the
+   * next batch waits, so the partition's order holds (handing the batch back to the broker would
+   * let the deliveries buffered behind it overtake it). Each retry starts from the last
+   * checkpoint. Publishers failing `maxAttempts` times in a row for this batch dead-letter it;
+   * state trouble (Redis) is retried for as long as the partition is ours. Gives up when the
+   * partition is released meanwhile.
+   */
+  private async applyWithRetries(task: Task, samples: readonly Sample[]): Promise<'done' | 'given-up' | Failure> {
+    const maxAttempts = this.options.maxAttempts ?? 5;
+    let publishFailures = 0;
+    for (let attempt = 1; ; attempt++) {
+      if (task.stop.signal.aborted) return 'given-up';
+      let failure: Failure | null;
+      try {
+        failure = await this.apply(task, samples);
+      } catch (err) {
+        failure = { kind: 'state', error: `batch failed: ${(err as Error).message}` };
+      }
+      if (failure === null) return 'done';
+      task.dirty = true;
+      this.options.metrics.rolledBack(task.ref.pipeline);
+      this.logger.warn({ partition: task.key, attempt, error: failure.error }, 'partition batch failed');
+      if (failure.kind === 'publish' && ++publishFailures >= maxAttempts) {
+        return { kind: 'publish', error: `${failure.error} (${maxAttempts} attempts)` };
+      }
+      await this.backoff(task, attempt);
+    }
   }
 
   /** Transform, publish, checkpoint; what failed, or null. */
@@ -225,7 +248,7 @@ export class StageTwo implements PartitionConsumer {
     let changed = false;
     task.sink.transformers.forEach((transformer, i) => {
       const state = transformer.snapshotChanges();
-      if (Object.keys(state.entries).length > 0 || state.global !== undefined) changed = true;
+      if (Object.keys(state.entries).length > 0 || carriesGlobal(state.global)) changed = true;
       changes[i] = state;
     });
     if (!changed) return null;
@@ -236,8 +259,8 @@ export class StageTwo implements PartitionConsumer {
       this.options.metrics.checkpoint((performance.now() - started) / 1000);
       return null;
     } catch (err) {
-      // The batch is requeued and the state reloaded from the last checkpoint before the retry
-      // (the change tracking this snapshot reset does not matter then).
+      // The retry reloads the state from the last checkpoint first (so the change tracking this
+      // snapshot reset does not matter).
       if (err instanceof StaleEpochError) {
         // A newer owner exists (our lease ran out): stop consuming now; the coordinator hears of
         // the lost lease and releases the partition.
@@ -248,10 +271,10 @@ export class StageTwo implements PartitionConsumer {
     }
   }
 
-  private backoff(task: Task): Promise<void> {
+  private backoff(task: Task, attempt: number): Promise<void> {
     const signal = task.stop.signal;
     if (signal.aborted) return Promise.resolve();
-    const ms = (this.options.backoffMs ?? defaultBackoff)(task.attempts);
+    const ms = (this.options.backoffMs ?? defaultBackoff)(attempt);
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
@@ -270,4 +293,11 @@ function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promi
     timer = setTimeout(() => reject(new Error(message)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Whether a state's global part holds anything besides the envelope's `full` flag. */
+function carriesGlobal(global: TransformerState['global']): boolean {
+  if (global === undefined || global === null) return false;
+  if (typeof global !== 'object' || Array.isArray(global)) return true;
+  return Object.keys(global).some((key) => key !== 'full');
 }

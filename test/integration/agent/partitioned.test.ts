@@ -4,6 +4,8 @@
  * dead-lettered; a Redis outage stops stage 2 while stage 1 keeps routing, and nothing is lost;
  * a changed P is refused.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Channel } from 'amqplib';
@@ -17,9 +19,10 @@ import { MemoryLogger } from '../../../src/observability/logger.js';
 import { PartitionCountError } from '../../../src/partitioning/index.js';
 import { testPublisherStore } from '../../../src/publishers/index.js';
 import { listQueues, privateVhost, rawChannel, requireBroker, unique, waitFor } from '../../helpers/broker.js';
-import { tempDir } from '../../helpers/cli.js';
+import { BIN, childEnv, runCli, tempDir } from '../../helpers/cli.js';
 import { makeTestPki } from '../../helpers/tls.js';
 import { CEILOMETER_19 } from '../../helpers/paths.js';
+import { freePort } from '../../helpers/ports.js';
 import { privateRedis, REDIS_URL, sharedRedis, uniqueGroup } from '../../helpers/private-redis.js';
 
 type Tap = Parameters<typeof privateVhost>[0] & Parameters<typeof tempDir>[0];
@@ -259,17 +262,32 @@ t.test('a changed P is refused unless partition_migration is set', async (t) => 
   const changed = writeFiles(s, REDIS_URL).replace('meterflow.yaml', 'changed.yaml');
   const text = (await import('node:fs')).readFileSync(join(s.dir, 'meterflow.yaml'), 'utf8');
   writeFileSync(changed, text.replace(`pipeline_processing_queues: ${P}`, `pipeline_processing_queues: ${P + 2}`));
-  let fatal: Error | undefined;
-  const refused = await startAgent(changed, (e) => {
-    fatal = e;
-  });
-  t.teardown(() => refused.stop());
-  const error = await waitFor('refused', () => fatal);
+  // A notification waiting in the queue: the refused worker must not route it with its P.
+  const { ch } = await rawChannel(t, s.url);
+  await publish(ch, [...scenarioMessages({ instances: 1, polls: 1, seed: s.group })]);
+  const error = await startAgent(changed).then(
+    () => {
+      throw new Error('started with a changed P');
+    },
+    (err: Error) => err,
+  );
   t.type(error, PartitionCountError);
   t.match(error.message, /pipeline_processing_queues is 6 but group .* runs with 4/);
   t.match(error.message, /partition_migration/);
-  t.same(refused.partitioning?.stageTwo.consuming, [], 'nothing consumed');
-  await refused.stop();
+  const queues = await listQueues(s.vhost);
+  t.equal(Number(queues.find((q) => q.name === 'notifications.sample')?.messages), 1, 'the notification was not taken');
+  t.notOk(
+    queues.some((q) => String(q.name).startsWith(`${s.prefix}-pipe-`) && /-(4|5)$/.test(String(q.name))),
+    'no queue of the refused P was declared',
+  );
+
+  // The same through `meterflow run` with two worker processes: exit 78 at once, no restarts.
+  const refusedRun = await runCli(['run', '--config-file', changed], {
+    env: { METERFLOW_NOTIFICATION__WORKERS: '2' },
+  });
+  t.equal(refusedRun.code, 78, 'EX_CONFIG');
+  t.match(refusedRun.stderr, /worker refused its configuration; stopping every worker/);
+  t.notMatch(refusedRun.stderr, /restarting it/);
 
   const migrating = join(s.dir, 'migrate.yaml');
   writeFileSync(
@@ -300,4 +318,33 @@ t.test('rediss:// with the CA and client certificate named in the URL, as tooz t
   t.teardown(() => agent.stop());
   await waitFor('partitions owned over TLS', () => owned([agent]).join() === ALL.join());
   t.pass('joined the group and took every lease over TLS');
+});
+
+t.test('a worker waiting for Redis to check P takes no notification and stops on SIGTERM', async (t) => {
+  if (!(await requireBroker(t))) return;
+  const s = await setup(t);
+  const file = writeFiles(s, `redis://127.0.0.1:${await freePort()}`);
+  const { ch } = await rawChannel(t, s.url);
+  await ch.assertExchange('ceilometer', 'topic', { durable: false });
+  await ch.assertQueue('notifications.sample', { durable: false, autoDelete: false });
+  await ch.bindQueue('notifications.sample', 'ceilometer', 'notifications.sample');
+  await publish(ch, [...scenarioMessages({ instances: 1, polls: 1, seed: s.group })]);
+  const child = spawn(process.execPath, [BIN, 'run', '--config-file', file], { env: childEnv(), stdio: 'pipe' });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+  });
+  t.teardown(() => child.kill('SIGKILL'));
+  await waitFor('waiting for Redis', () => /waiting for Redis to check the number of partitions/.test(stderr));
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const [code] = await exited;
+  t.equal(code, 0, 'exit 0');
+  t.match(stderr, /stopped before the agent had started/);
+  const queues = await listQueues(s.vhost);
+  t.equal(
+    Number(queues.find((q) => q.name === 'notifications.sample')?.messages),
+    1,
+    'the notification is still queued',
+  );
 });

@@ -230,7 +230,22 @@ export class FakeStore {
     this.put(ref, epoch, changes, options.full === true);
     const lost = this.failAfterApply.shift();
     if (lost) throw lost;
-    return { applied: true, bytes: 0, entries: 0 };
+    return { applied: true, ...this.size(ref) };
+  }
+
+  /** Bytes: the JSON of the stored states; entries: their count. */
+  size(ref: PartitionRef): { bytes: number; entries: number } {
+    const found = this.stored.get(refKey(ref));
+    if (!found) return { bytes: 0, entries: 0 };
+    const states = Object.values(found.states);
+    return {
+      bytes: JSON.stringify(states).length,
+      entries: states.reduce((n, state) => n + Object.keys(state.entries).length, 0),
+    };
+  }
+
+  async stateSize(ref: PartitionRef): Promise<{ bytes: number; entries: number }> {
+    return this.size(ref);
   }
 
   /** Store states directly (what a previous owner left). */

@@ -200,16 +200,14 @@ async function runToAck(t: { teardown(fn: () => void): void }, rateQuery: string
   return { s, outcomes, writesAfter };
 }
 
-t.test('a publisher failure requeues the batch and rolls the state back: the retry computes the same', async (t) => {
+t.test('a publisher failure is retried in place from the last checkpoint: the retry computes the same', async (t) => {
   const batch = retriedBatch();
   const clean = await runToAck(t, '', batch);
   const failing = await runToAck(t, '?fail=1', batch);
   t.equal(clean.outcomes.length, 1);
   const { outcomes, s } = failing;
-  t.equal(outcomes.length, 2, 'acked at the second attempt');
-  t.same(outcomes[0], { ack: [], retry: [], deadLetter: [], requeue: batch }, 'first attempt: requeued in place');
-  t.same(outcomes[1], acked(batch));
-  t.same(failing.writesAfter, [0, 1], 'nothing checkpointed for the failed attempt');
+  t.same(outcomes, [acked(batch)], 'one delivery of the batch, acked after the retry inside the handler');
+  t.same(failing.writesAfter, [1], 'one checkpoint: nothing was written for the failed attempt');
   t.same(withoutIds(s.published()), withoutIds(clean.s.published()), 'exactly the output of an uninterrupted run');
   t.same(rates(s.published()), [
     ['cpu_rate', 'r1', 1e9],
@@ -221,7 +219,7 @@ t.test('a publisher failure requeues the batch and rolls the state back: the ret
   t.ok(s.logger.records.some((r) => r.msg === 'partition batch failed' && r.attempt === 1));
 });
 
-t.test('publishers failing maxAttempts times dead-letter the batch as retries_exhausted', async (t) => {
+t.test('publishers failing maxAttempts times for one batch dead-letter it as retries_exhausted', async (t) => {
   const backoffs: number[] = [];
   const s = setup(t, {
     rateQuery: '?fail=3',
@@ -234,17 +232,8 @@ t.test('publishers failing maxAttempts times dead-letter the batch as retries_ex
   s.seed([cpu('r1', 100e9, 0)]);
   await s.stageTwo.onAcquire(REF, 5);
   const batch = batchOf([cpu('r1', 400e9, 60)], [cpu('r2', 1, 60)]);
-  const outcomes: BatchOutcome[] = [];
-  for (let i = 0; i < 3; i++) outcomes.push(await s.listeners[0]!.deliver(batch));
-  t.same(
-    outcomes.slice(0, 2).map((o) => [o.ack.length, o.deadLetter.length, o.requeue?.length]),
-    [
-      [0, 0, 2],
-      [0, 0, 2],
-    ],
-  );
-  t.same(backoffs, [1, 2], 'a backoff before each requeue, by attempt');
-  const last = outcomes[2]!;
+  const last = await s.listeners[0]!.deliver(batch);
+  t.same(backoffs, [1, 2], 'a backoff between attempts, by attempt');
   t.same(last.ack, []);
   t.same(last.requeue, []);
   t.same(
@@ -256,6 +245,10 @@ t.test('publishers failing maxAttempts times dead-letter the batch as retries_ex
   );
   t.match(last.deadLetter[0]?.error, /injected failure.*\(3 attempts\)/);
   t.equal(s.store.writes.length, 0);
+  t.match(
+    await s.registry.metrics(),
+    new RegExp(`messages_dead_lettered_total\\{pipeline="${RATE}",reason="retries_exhausted"\\} 1\\n`),
+  );
 
   // The publisher works again: the next batch starts from the last checkpoint, not from the
   // dead-lettered batch (400e9 at 60 s would make 220e9 at 120 s a counter reset).
@@ -265,20 +258,18 @@ t.test('publishers failing maxAttempts times dead-letter the batch as retries_ex
   t.match(await s.registry.metrics(), new RegExp(`rollbacks_total\\{pipeline="${RATE}"\\} 3\\n`));
 });
 
-t.test('after a dead-lettered batch the attempt count starts again', async (t) => {
+t.test('the attempt count is per batch', async (t) => {
   const s = setup(t, { rateQuery: '?fail=always', maxAttempts: 2 });
   s.seed([cpu('r1', 100e9, 0)]);
   await s.stageTwo.onAcquire(REF, 5);
   const batch = batchOf([cpu('r1', 160e9, 60)]);
   const reasons: string[] = [];
-  for (let i = 0; i < 4; i++) {
-    const o = await s.listeners[0]!.deliver(batch);
-    reasons.push(o.requeue?.length ? 'requeue' : (o.deadLetter[0]?.reason ?? 'ack'));
-  }
-  t.same(reasons, ['requeue', 'retries_exhausted', 'requeue', 'retries_exhausted']);
+  for (let i = 0; i < 2; i++) reasons.push((await s.listeners[0]!.deliver(batch)).deadLetter[0]?.reason ?? 'ack');
+  t.same(reasons, ['retries_exhausted', 'retries_exhausted'], 'each batch gets its own maxAttempts');
+  t.equal(s.logger.records.filter((r) => r.msg === 'partition batch failed').length, 4);
 });
 
-t.test('a failed checkpoint requeues; the retry leaves the store as an uninterrupted run would', async (t) => {
+t.test('a failed checkpoint is retried in place; the store ends as an uninterrupted run leaves it', async (t) => {
   const batch = retriedBatch();
   const clean = await runToAck(t, '', batch);
   const s = setup(t);
@@ -286,16 +277,12 @@ t.test('a failed checkpoint requeues; the retry leaves the store as an uninterru
   await s.stageTwo.onAcquire(REF, 5);
   s.store.failWrites.push(new Error('READONLY You can’t write against a read only replica'));
   const loadsBefore = s.store.loads;
-  const first = await s.listeners[0]!.deliver(batch);
-  t.same(first, { ack: [], retry: [], deadLetter: [], requeue: batch }, 'requeued, never acked');
-  t.equal(s.store.writes.length, 0);
+  t.same(await s.listeners[0]!.deliver(batch), acked(batch), 'acked once the checkpoint was written');
   t.ok(
     s.logger.records.some(
       (r) => r.msg === 'partition batch failed' && /checkpoint failed: READONLY/.test(String(r.error)),
     ),
   );
-  const second = await s.listeners[0]!.deliver(batch);
-  t.same(second, acked(batch));
   t.equal(s.store.loads, loadsBefore + 1, 'the state was reloaded from the last checkpoint');
   t.equal(s.store.writes.length, 1);
   t.same(s.store.entries(REF), clean.s.store.entries(REF), 'the checkpoint an uninterrupted run writes');
@@ -319,12 +306,10 @@ t.test('a checkpoint applied but reported failed (reply lost): the retry is reco
   s.seed([cpu('r1', 100e9, 0)]);
   await s.stageTwo.onAcquire(REF, 5);
   s.store.failAfterApply.push(new Error('Connection is closed.'));
-  t.same((await s.listeners[0]!.deliver(batch)).requeue, batch);
-  const firstAttempt = s.published().length;
-  t.same(withoutIds(s.published()), withoutIds(clean.s.published()), 'the first attempt published everything');
   t.same(await s.listeners[0]!.deliver(batch), acked(batch));
+  t.same(withoutIds(s.published()), withoutIds(clean.s.published()), 'the first attempt published everything');
   t.same(s.store.entries(REF), clean.s.store.entries(REF), 'the checkpoint of one application of the batch');
-  t.same(s.published().slice(firstAttempt), [], 'the reloaded state already holds the batch: nothing twice');
+  t.equal(s.store.writes.length, 1, 'the retry had nothing new to write');
 });
 
 t.test('a stale epoch stops the consumer at once and requeues without waiting', async (t) => {
@@ -454,13 +439,49 @@ t.test('a failed reload after a failed attempt is retried like a checkpoint fail
   s.seed([cpu('r1', 100e9, 0)]);
   await s.stageTwo.onAcquire(REF, 4);
   const batch = batchOf([cpu('r1', 160e9, 60)]);
-  t.same((await s.listeners[0]!.deliver(batch)).requeue, batch, 'publisher failed');
-  s.store.failLoads.push(new Error('ECONNRESET'));
-  const second = await s.listeners[0]!.deliver(batch);
-  t.same(second.requeue, batch, 'state trouble requeues, however many attempts (not dead-lettered)');
-  t.ok(s.logger.records.some((r) => /reloading state failed: ECONNRESET/.test(String(r.error))));
-  t.same(await s.listeners[0]!.deliver(batch), acked(batch));
+  s.store.failLoads.push(new Error('ECONNRESET'), new Error('ECONNRESET'));
+  t.same(await s.listeners[0]!.deliver(batch), acked(batch), 'state trouble does not count towards maxAttempts');
+  t.equal(s.logger.records.filter((r) => /reloading state failed: ECONNRESET/.test(String(r.error))).length, 2);
   t.same(rates(s.published()), [['cpu_rate', 'r1', 1e9]]);
+});
+
+t.test('a handler error is retried in place too', async (t) => {
+  const s = setup(t);
+  await s.stageTwo.onAcquire(REF, 4);
+  let thrown = false;
+  const original = s.store.write.bind(s.store);
+  s.store.write = async (...args: Parameters<typeof original>) => {
+    if (!thrown) {
+      thrown = true;
+      throw new TypeError('boom');
+    }
+    return original(...args);
+  };
+  const batch = batchOf([cpu('r1', 1, 0)]);
+  t.same(await s.listeners[0]!.deliver(batch), acked(batch));
+  t.ok(s.logger.records.some((r) => /boom/.test(String(r.error))));
+});
+
+t.test('a graceful release gives a failing batch back instead of retrying it', async (t) => {
+  let waiting: () => void = () => undefined;
+  const inBackoff = new Promise<void>((resolve) => {
+    waiting = resolve;
+  });
+  const s = setup(t, {
+    rateQuery: '?fail=always',
+    backoffMs: () => {
+      waiting();
+      return 60_000;
+    },
+  });
+  s.seed([cpu('r1', 100e9, 0)]);
+  await s.stageTwo.onAcquire(REF, 4);
+  const batch = batchOf([cpu('r1', 160e9, 60)]);
+  const pending = s.listeners[0]!.deliver(batch);
+  await inBackoff;
+  await s.stageTwo.onRelease(REF, 'moved');
+  t.same((await pending).requeue, batch, 'requeued in place for the next owner');
+  t.same(s.listeners[0]!.calls, ['start', 'stop']);
 });
 
 t.test('a validly signed but invalid sample is dead-lettered as invalid_sample', async (t) => {
