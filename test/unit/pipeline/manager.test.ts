@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { loadPipelineFile, pipelineName } from '../../../src/config/index.js';
-import type { PipelineConfig, PipelineKind } from '../../../src/config/index.js';
+import { loadPipelineFile } from '../../../src/config/index.js';
 import { PublishError } from '../../../src/errors.js';
 import { ManualClock } from '../../../src/model/index.js';
 import type { Event, Sample } from '../../../src/model/index.js';
@@ -13,6 +12,7 @@ import type { PipelineManagerOptions } from '../../../src/pipeline/index.js';
 import { createPublisher, publisherRegistry, testPublisherStore } from '../../../src/publishers/index.js';
 import type { PublisherContext } from '../../../src/publishers/index.js';
 import { defaultTransformerContext, transformerRegistry } from '../../../src/transformers/index.js';
+import { pipelineConfig, type SinkSpec } from '../../helpers/pipeline-config.js';
 
 const baseDir = mkdtempSync(join(tmpdir(), 'meterflow-pipeline-manager-'));
 t.teardown(() => rmSync(baseDir, { recursive: true, force: true }));
@@ -38,34 +38,6 @@ let counter = 0;
 function unique(prefix: string): string {
   counter += 1;
   return `pm-${prefix}-${process.pid}-${counter}`;
-}
-
-interface SinkSpec {
-  name: string;
-  transformers?: { name: string; parameters?: Record<string, unknown> }[];
-  publishers: string[];
-}
-
-/** A PipelineConfig built by hand (what loadPipelineFile returns for a valid file). */
-function config(
-  kind: PipelineKind,
-  sources: { name: string; patterns: string[]; sinks: string[] }[],
-  sinks: SinkSpec[],
-): PipelineConfig {
-  return {
-    file: `${kind}.yaml`,
-    kind,
-    sources: sources.map((s) => ({ ...s, line: 0 })),
-    sinks: sinks.map((s) => ({
-      name: s.name,
-      transformers: (s.transformers ?? []).map((tr) => ({ name: tr.name, parameters: tr.parameters ?? {}, line: 0 })),
-      publishers: s.publishers.map((url) => ({ url, line: 0 })),
-      line: 0,
-    })),
-    pipelines: sources.flatMap((s) =>
-      s.sinks.map((sink) => ({ name: pipelineName(kind, s.name, sink), source: s.name, sink })),
-    ),
-  };
 }
 
 let ids = 0;
@@ -106,7 +78,7 @@ t.test('sources filter samples by meter name; the report counts per pipeline', a
   const b = unique('b');
   const manager = PipelineManager.build(
     {
-      sample: config(
+      sample: pipelineConfig(
         'sample',
         [
           { name: 'cpu_source', patterns: ['cpu*'], sinks: ['a_sink'] },
@@ -148,7 +120,7 @@ t.test('a failing publisher does not stop the others; the report carries the err
   const after = unique('after');
   const manager = PipelineManager.build(
     {
-      sample: config(
+      sample: pipelineConfig(
         'sample',
         [{ name: 's', patterns: ['*'], sinks: ['k'] }],
         [{ name: 'k', publishers: [`test://${good}`, `test://${bad}?fail=always`, `test://${after}`] }],
@@ -173,7 +145,7 @@ t.test('publishers are not called with an empty list', async (t) => {
   const bad = unique('empty');
   const manager = PipelineManager.build(
     {
-      sample: config(
+      sample: pipelineConfig(
         'sample',
         [{ name: 's', patterns: ['disk.*'], sinks: ['k'] }],
         [{ name: 'k', publishers: [`test://${bad}?fail=always`] }],
@@ -192,7 +164,7 @@ t.test('publishers are not called with an empty list', async (t) => {
 function accumulatorManager(storeName: string, sinkExtra: SinkSpec['transformers'] = []) {
   return PipelineManager.build(
     {
-      sample: config(
+      sample: pipelineConfig(
         'sample',
         [{ name: 's', patterns: ['*'], sinks: ['k'] }],
         [
@@ -260,7 +232,7 @@ t.test('transformers run in order on publish (conversion, then accumulation)', a
   const store = unique('order');
   const manager = PipelineManager.build(
     {
-      sample: config(
+      sample: pipelineConfig(
         'sample',
         [{ name: 's', patterns: ['*'], sinks: ['k'] }],
         [
@@ -292,7 +264,7 @@ t.test('two sources naming the same sink get separate transformer instances', as
   const store = unique('shared-sink');
   const manager = PipelineManager.build(
     {
-      sample: config(
+      sample: pipelineConfig(
         'sample',
         [
           { name: 'cpu_src', patterns: ['cpu'], sinks: ['acc'] },
@@ -325,7 +297,7 @@ t.test('event pipelines filter by event type and ignore samples', async (t) => {
   const rest = unique('ev-rest');
   const manager = PipelineManager.build(
     {
-      event: config(
+      event: pipelineConfig(
         'event',
         [
           { name: 'compute', patterns: ['compute.*'], sinks: ['c'] },
@@ -368,7 +340,7 @@ t.test('a failing event publisher is reported; the others still get the events',
   const bad = unique('ev-bad');
   const manager = PipelineManager.build(
     {
-      event: config(
+      event: pipelineConfig(
         'event',
         [{ name: 'e', patterns: ['*'], sinks: ['k'] }],
         [{ name: 'k', publishers: [`test://${bad}?fail=always`, `test://${good}`] }],
@@ -391,7 +363,7 @@ t.test('overrides replace every sink publisher', async (t) => {
   const eventsPublisher = createPublisher(`test://${eventOut}`, publisherContext);
   const manager = PipelineManager.build(
     {
-      sample: config(
+      sample: pipelineConfig(
         'sample',
         [{ name: 's', patterns: ['*'], sinks: ['k', 'j'] }],
         [
@@ -399,7 +371,7 @@ t.test('overrides replace every sink publisher', async (t) => {
           { name: 'j', publishers: [`test://${configured}`, `test://${configured}-2`] },
         ],
       ),
-      event: config(
+      event: pipelineConfig(
         'event',
         [{ name: 'e', patterns: ['*'], sinks: ['k'] }],
         [{ name: 'k', publishers: [`test://${configured}`] }],
@@ -432,7 +404,7 @@ t.test('close() closes the publishers it created', async (t) => {
   const store = unique('close');
   const manager = PipelineManager.build(
     {
-      sample: config(
+      sample: pipelineConfig(
         'sample',
         [{ name: 's', patterns: ['*'], sinks: ['k'] }],
         [{ name: 'k', publishers: [`test://${store}`] }],
@@ -448,13 +420,13 @@ t.test('close() closes the publishers it created', async (t) => {
 });
 
 t.test('unknown transformer or dangling sink reference throws at build', async (t) => {
-  const bad = config(
+  const bad = pipelineConfig(
     'sample',
     [{ name: 's', patterns: ['*'], sinks: ['k'] }],
     [{ name: 'k', transformers: [{ name: 'nope' }], publishers: ['test://x'] }],
   );
   t.throws(() => PipelineManager.build({ sample: bad }, options()), /No transformer named nope loaded/);
-  const dangling = config('sample', [{ name: 's', patterns: ['*'], sinks: ['missing'] }], []);
+  const dangling = pipelineConfig('sample', [{ name: 's', patterns: ['*'], sinks: ['missing'] }], []);
   t.throws(() => PipelineManager.build({ sample: dangling }, options()), /missing source or sink/);
 });
 
@@ -532,7 +504,7 @@ t.test(
     };
     const manager = PipelineManager.build(
       {
-        sample: config(
+        sample: pipelineConfig(
           'sample',
           [{ name: 's', patterns: ['*'], sinks: ['k'] }],
           [{ name: 'k', publishers: ['test://unused'] }],

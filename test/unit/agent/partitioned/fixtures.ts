@@ -9,7 +9,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipelineName } from '../../../../src/config/index.js';
-import type { PipelineConfig, PipelineKind } from '../../../../src/config/index.js';
 import type { BatchHandler, BatchListener, BatchOutcome, Delivery } from '../../../../src/messaging/types.js';
 import { ManualClock, type Sample } from '../../../../src/model/index.js';
 import { silentLogger } from '../../../../src/observability/logger.js';
@@ -20,6 +19,7 @@ import { PipelineManager } from '../../../../src/pipeline/index.js';
 import { testPublisherStore } from '../../../../src/publishers/index.js';
 import { defaultTransformerContext } from '../../../../src/transformers/index.js';
 import type { StateValue, TransformerState } from '../../../../src/transformers/index.js';
+import { pipelineConfig } from '../../../helpers/pipeline-config.js';
 
 export const SECRET = 'partition-secret';
 /** 2026-01-01T00:00:00Z. */
@@ -94,7 +94,7 @@ export function buildManager(t: { teardown(fn: () => void): void }, rateQuery = 
   const clock = new ManualClock(T0);
   const manager = PipelineManager.build(
     {
-      sample: config(
+      sample: pipelineConfig(
         'sample',
         [
           { name: 'cpu_source', patterns: ['cpu'], sinks: ['rate_sink'] },
@@ -111,7 +111,7 @@ export function buildManager(t: { teardown(fn: () => void): void }, rateQuery = 
           { name: 'plain_sink', publishers: [`test://${names.plain}`] },
         ],
       ),
-      event: config(
+      event: pipelineConfig(
         'event',
         [{ name: 'ev', patterns: ['*'], sinks: ['ev_sink'] }],
         [{ name: 'ev_sink', publishers: [`test://${names.events}`] }],
@@ -124,34 +124,6 @@ export function buildManager(t: { teardown(fn: () => void): void }, rateQuery = 
     },
   );
   return { manager, ...names };
-}
-
-interface SinkSpec {
-  name: string;
-  transformers?: { name: string; parameters?: Record<string, unknown> }[];
-  publishers: string[];
-}
-
-/** A PipelineConfig built by hand (what loadPipelineFile returns for a valid file). */
-function config(
-  kind: PipelineKind,
-  sources: { name: string; patterns: string[]; sinks: string[] }[],
-  sinks: SinkSpec[],
-): PipelineConfig {
-  return {
-    file: `${kind}.yaml`,
-    kind,
-    sources: sources.map((s) => ({ ...s, line: 0 })),
-    sinks: sinks.map((s) => ({
-      name: s.name,
-      transformers: (s.transformers ?? []).map((tr) => ({ name: tr.name, parameters: tr.parameters ?? {}, line: 0 })),
-      publishers: s.publishers.map((url) => ({ url, line: 0 })),
-      line: 0,
-    })),
-    pipelines: sources.flatMap((s) =>
-      s.sinks.map((sink) => ({ name: pipelineName(kind, s.name, sink), source: s.name, sink })),
-    ),
-  };
 }
 
 /** Samples without their ids (transformers give derived samples fresh random ids). */

@@ -356,29 +356,6 @@ for (const [reason, call] of [
   });
 }
 
-t.test('a lost partition wakes a batch waiting in backoff, which is then requeued', async (t) => {
-  let waiting: () => void = () => undefined;
-  const inBackoff = new Promise<void>((resolve) => {
-    waiting = resolve;
-  });
-  const s = setup(t, {
-    rateQuery: '?fail=1',
-    backoffMs: () => {
-      waiting();
-      return 60_000;
-    },
-  });
-  s.seed([cpu('r1', 100e9, 0)]);
-  await s.stageTwo.onAcquire(REF, 4);
-  const batch = batchOf([cpu('r1', 160e9, 60)]);
-  const pending = s.listeners[0]!.deliver(batch);
-  await inBackoff;
-  await s.stageTwo.onRelease(REF, 'lost');
-  const outcome = await pending;
-  t.same(outcome.requeue, batch);
-  t.same(s.listeners[0]!.calls, ['start', 'abort']);
-});
-
 t.test('listener.start rejecting: onAcquire rejects, the listener is aborted, nothing is consumed', async (t) => {
   const s = setup(t);
   s.hooks.onStart = () => {
@@ -462,27 +439,32 @@ t.test('a handler error is retried in place too', async (t) => {
   t.ok(s.logger.records.some((r) => /boom/.test(String(r.error))));
 });
 
-t.test('a graceful release gives a failing batch back instead of retrying it', async (t) => {
-  let waiting: () => void = () => undefined;
-  const inBackoff = new Promise<void>((resolve) => {
-    waiting = resolve;
+for (const [reason, call] of [
+  ['lost', 'abort'],
+  ['moved', 'stop'],
+] as const) {
+  t.test(`a release (${reason}) wakes a failing batch from its backoff and gives it back in place`, async (t) => {
+    let waiting: () => void = () => undefined;
+    const inBackoff = new Promise<void>((resolve) => {
+      waiting = resolve;
+    });
+    const s = setup(t, {
+      rateQuery: '?fail=always',
+      backoffMs: () => {
+        waiting();
+        return 60_000;
+      },
+    });
+    s.seed([cpu('r1', 100e9, 0)]);
+    await s.stageTwo.onAcquire(REF, 4);
+    const batch = batchOf([cpu('r1', 160e9, 60)]);
+    const pending = s.listeners[0]!.deliver(batch);
+    await inBackoff;
+    await s.stageTwo.onRelease(REF, reason);
+    t.same((await pending).requeue, batch, 'requeued in place for the next owner');
+    t.same(s.listeners[0]!.calls, ['start', call]);
   });
-  const s = setup(t, {
-    rateQuery: '?fail=always',
-    backoffMs: () => {
-      waiting();
-      return 60_000;
-    },
-  });
-  s.seed([cpu('r1', 100e9, 0)]);
-  await s.stageTwo.onAcquire(REF, 4);
-  const batch = batchOf([cpu('r1', 160e9, 60)]);
-  const pending = s.listeners[0]!.deliver(batch);
-  await inBackoff;
-  await s.stageTwo.onRelease(REF, 'moved');
-  t.same((await pending).requeue, batch, 'requeued in place for the next owner');
-  t.same(s.listeners[0]!.calls, ['start', 'stop']);
-});
+}
 
 t.test('a validly signed but invalid sample is dead-lettered as invalid_sample', async (t) => {
   const s = setup(t);
