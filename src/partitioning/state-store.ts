@@ -3,7 +3,7 @@ import { silentLogger } from '../observability/logger.js';
 import type { StateValue, TransformerState } from '../transformers/types.js';
 import { partitionKeys } from './lease-keys.js';
 import { decodeWriteReply, WRITE_STATE_SCRIPT, type WriteOp } from './state-store-script.js';
-import { type PartitionRef, type RedisLike, StaleEpochError } from './types.js';
+import { CorruptStateError, type PartitionRef, type RedisLike, StaleEpochError } from './types.js';
 
 /** Default size above which a partition's state is reported (bytes of keys and JSON values). */
 export const DEFAULT_STATE_WARN_BYTES = 64 * 1024 * 1024;
@@ -184,6 +184,6 @@ function parse(json: string, ref: PartitionRef, what: string): StateValue {
   try {
     return JSON.parse(json) as StateValue;
   } catch (error) {
-    throw new Error(`corrupt state of ${ref.pipeline}/${ref.partition} (${what})`, { cause: error });
+    throw new CorruptStateError(ref, what, { cause: error });
   }
 }

@@ -52,3 +52,15 @@ export class StaleEpochError extends Error {
     this.name = 'StaleEpochError';
   }
 }
+
+/** Stored state that cannot be read back (not JSON): it cannot be restored, only replaced. */
+export class CorruptStateError extends Error {
+  constructor(
+    readonly partition: PartitionRef,
+    what: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`corrupt state of ${partition.pipeline}/${partition.partition} (${what})`, options);
+    this.name = 'CorruptStateError';
+  }
+}

@@ -7,6 +7,7 @@ export interface PartitionedMetrics {
   refused(pipeline: string, reason: string): void;
   checkpoint(seconds: number): void;
   rolledBack(pipeline: string): void;
+  unrestorable(pipeline: string): void;
 }
 
 export function createPartitionedMetrics(registry: Registry): PartitionedMetrics {
@@ -41,7 +42,14 @@ export function createPartitionedMetrics(registry: Registry): PartitionedMetrics
     labelNames: ['pipeline'],
     registers,
   });
+  const unrestorable = new Counter({
+    name: 'meterflow_partition_state_unrestorable_total',
+    help: 'Partition acquisitions whose stored state could not be restored (started empty, state replaced).',
+    labelNames: ['pipeline'],
+    registers,
+  });
   return {
+    unrestorable: (pipeline) => unrestorable.inc({ pipeline }),
     routed: (pipeline, count) => routed.inc({ pipeline }, count),
     processed: (pipeline, count) => processed.inc({ pipeline }, count),
     refused: (pipeline, reason) => refused.inc({ pipeline, reason }),
@@ -56,4 +64,5 @@ export const noPartitionedMetrics: PartitionedMetrics = {
   refused: () => undefined,
   checkpoint: () => undefined,
   rolledBack: () => undefined,
+  unrestorable: () => undefined,
 };

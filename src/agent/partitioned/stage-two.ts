@@ -11,7 +11,7 @@ import type { BatchListener, BatchOutcome, Delivery } from '../../messaging/type
 import type { Sample } from '../../model/index.js';
 import type { Logger } from '../../observability/logger.js';
 import type { PartitionConsumer, PartitionRef, ReleaseReason } from '../../partitioning/index.js';
-import { partitionQueue, refKey, StaleEpochError } from '../../partitioning/index.js';
+import { CorruptStateError, partitionQueue, refKey, StaleEpochError } from '../../partitioning/index.js';
 import type { PartitionStateStore } from '../../partitioning/index.js';
 import type { PipelineManager, SampleSink } from '../../pipeline/index.js';
 import type { TransformerState } from '../../transformers/index.js';
@@ -47,6 +47,8 @@ interface Task {
   listener?: BatchListener;
   /** A failed attempt left the transformers ahead of the last checkpoint. */
   dirty: boolean;
+  /** The stored state could not be restored: the next checkpoint replaces it whole. */
+  replace: boolean;
   /** Stored state size after the last checkpoint. */
   bytes: number;
   /**
@@ -90,7 +92,7 @@ export class StageTwo implements PartitionConsumer {
       ref,
       key,
       epoch,
-      sink: await this.restoredSink(ref),
+      ...(await this.restoredSink(ref)),
       bytes: (await this.options.store.stateSize(ref)).bytes,
       dirty: false,
       stop: new AbortController(),
@@ -143,25 +145,47 @@ export class StageTwo implements PartitionConsumer {
     );
   }
 
-  /** Fresh transformers for the partition, with the state its last checkpoint holds. */
-  private async restoredSink(ref: PartitionRef): Promise<SampleSink> {
-    const sink = this.options.manager.freshSink(ref.pipeline);
-    const loaded = await this.options.store.load(ref);
-    if (!loaded) return sink;
-    sink.transformers.forEach((transformer, i) => {
-      const state = loaded.states[i];
-      if (!state) return;
-      if (state.kind !== transformer.name) {
-        // The pipeline changed since the checkpoint: that state belongs to another transformer.
-        this.logger.warn(
-          { partition: refKey(ref), index: i, stored: state.kind, transformer: transformer.name },
-          'stored state is of another transformer; starting this one empty',
-        );
-        return;
-      }
-      transformer.restore(state);
-    });
-    return sink;
+  /**
+   * Fresh transformers for the partition, with the state its last checkpoint holds. Stored
+   * state that cannot be restored (unreadable, or of another transformer after a pipeline
+   * change) is logged and counted, and the partition starts empty instead of never being
+   * consumed again; `replace` asks the first checkpoint to overwrite that state whole. Redis
+   * errors are thrown (the caller retries).
+   */
+  private async restoredSink(ref: PartitionRef): Promise<{ sink: SampleSink; replace: boolean }> {
+    const fresh = () => this.options.manager.freshSink(ref.pipeline);
+    let loaded: Awaited<ReturnType<StageTwoOptions['store']['load']>>;
+    try {
+      loaded = await this.options.store.load(ref);
+    } catch (err) {
+      if (!(err instanceof CorruptStateError)) throw err;
+      this.unrestorable(ref, err.message);
+      return { sink: fresh(), replace: true };
+    }
+    const sink = fresh();
+    if (!loaded) return { sink, replace: false };
+    try {
+      sink.transformers.forEach((transformer, i) => {
+        const state = loaded.states[i];
+        if (!state) return;
+        if (state.kind !== transformer.name) {
+          throw new Error(`state ${i} is a '${state.kind}' state, the transformer is '${transformer.name}'`);
+        }
+        transformer.restore(state);
+      });
+      return { sink, replace: false };
+    } catch (err) {
+      this.unrestorable(ref, (err as Error).message);
+      return { sink: fresh(), replace: true };
+    }
+  }
+
+  private unrestorable(ref: PartitionRef, error: string): void {
+    this.options.metrics.unrestorable(ref.pipeline);
+    this.logger.error(
+      { partition: refKey(ref), error },
+      'stored partition state cannot be restored; starting empty and replacing it at the next checkpoint',
+    );
   }
 
   private async handle(task: Task, batch: readonly Delivery[]): Promise<BatchOutcome> {
@@ -231,7 +255,9 @@ export class StageTwo implements PartitionConsumer {
     if (task.dirty) {
       // A failed attempt advanced the transformers: back to the last checkpoint before retrying.
       try {
-        task.sink = await this.restoredSink(task.ref);
+        const restored = await this.restoredSink(task.ref);
+        task.sink = restored.sink;
+        task.replace = restored.replace;
       } catch (err) {
         return { kind: 'state', error: `reloading state failed: ${(err as Error).message}` };
       }
@@ -245,17 +271,19 @@ export class StageTwo implements PartitionConsumer {
       };
     }
     const changes: Record<number, TransformerState> = {};
-    let changed = false;
+    const full = task.replace;
+    let changed = full;
     task.sink.transformers.forEach((transformer, i) => {
-      const state = transformer.snapshotChanges();
+      const state = full ? transformer.snapshot() : transformer.snapshotChanges();
       if (Object.keys(state.entries).length > 0 || carriesGlobal(state.global)) changed = true;
       changes[i] = state;
     });
     if (!changed) return null;
     const started = performance.now();
     try {
-      const written = await this.options.store.write(task.ref, task.epoch, changes);
+      const written = await this.options.store.write(task.ref, task.epoch, changes, { full });
       task.bytes = written.bytes;
+      task.replace = false;
       this.options.metrics.checkpoint((performance.now() - started) / 1000);
       return null;
     } catch (err) {

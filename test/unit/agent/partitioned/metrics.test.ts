@@ -13,6 +13,7 @@ t.test('counters and the checkpoint histogram, with bounded labels', async (t) =
   metrics.refused('cpu', 'bad_signature');
   metrics.refused('disk', 'invalid_sample');
   metrics.rolledBack('disk');
+  metrics.unrestorable('cpu');
   metrics.checkpoint(0.003);
   metrics.checkpoint(2);
 
@@ -36,6 +37,7 @@ t.test('counters and the checkpoint histogram, with bounded labels', async (t) =
     'meterflow_partition_rollbacks_total',
     'meterflow_partition_samples_processed_total',
     'meterflow_partition_samples_routed_total',
+    'meterflow_partition_state_unrestorable_total',
   ]);
   const counters = json.filter((m) => String(m.type) === 'counter');
   t.same(
@@ -61,5 +63,6 @@ t.test('noPartitionedMetrics accepts every call', async (t) => {
   noPartitionedMetrics.refused('cpu', 'x');
   noPartitionedMetrics.checkpoint(1);
   noPartitionedMetrics.rolledBack('cpu');
+  noPartitionedMetrics.unrestorable('cpu');
   t.pass();
 });

@@ -6,7 +6,12 @@ import { StageTwo } from '../../../../src/agent/partitioned/stage-two.js';
 import type { BatchOutcome, Delivery } from '../../../../src/messaging/types.js';
 import type { Sample } from '../../../../src/model/index.js';
 import { MemoryLogger } from '../../../../src/observability/logger.js';
-import { type PartitionRef, partitionQueue, StaleEpochError } from '../../../../src/partitioning/index.js';
+import {
+  type PartitionRef,
+  partitionQueue,
+  CorruptStateError,
+  StaleEpochError,
+} from '../../../../src/partitioning/index.js';
 import type { ReleaseReason } from '../../../../src/partitioning/index.js';
 import { testPublisherStore } from '../../../../src/publishers/index.js';
 import { buildManager, cpu, delivery, FakeListener, FakeStore, RATE, SECRET, sample, withoutIds } from './fixtures.js';
@@ -111,14 +116,32 @@ t.test('without stored state the transformers start empty; each partition has it
   t.same(rates(s.published()), [['cpu_rate', 'r1', 1e9]], "partition 2's state is not partition 3's");
 });
 
-t.test('a stored state of another transformer is ignored with a warning', async (t) => {
+t.test('a stored state of another transformer: started empty, replaced whole at the first checkpoint', async (t) => {
   const s = setup(t);
-  s.store.put(REF, 1, { 0: { kind: 'delta', entries: {} } });
+  s.store.put(REF, 1, { 0: { kind: 'delta', entries: { stale: 1 } } });
   await s.stageTwo.onAcquire(REF, 2);
-  t.ok(s.logger.records.some((r) => r.level === 'warn' && /another transformer/.test(r.msg)));
+  t.ok(s.logger.records.some((r) => r.level === 'error' && /cannot be restored/.test(r.msg)));
+  t.match(String(s.logger.records.find((r) => /cannot be restored/.test(r.msg))?.error), /'delta' state/);
   const batch = batchOf([cpu('r1', 100e9, 0)]);
   t.same(await s.listeners[0]!.deliver(batch), acked(batch));
   t.same(s.published(), []);
+  t.equal(s.store.writes[0]?.full, true, 'the first checkpoint replaces the unusable state');
+  t.notOk(s.store.entries(REF)?.stale, "the other transformer's entries are gone");
+  t.equal(Object.keys(s.store.entries(REF) ?? {}).length, 1, "only this transformer's entry for r1");
+  const next = batchOf([cpu('r1', 160e9, 60)]);
+  t.same(await s.listeners[0]!.deliver(next), acked(next));
+  t.equal(s.store.writes[1]?.full, false, 'then deltas again');
+  t.match(await s.registry.metrics(), new RegExp(`state_unrestorable_total\\{pipeline="${RATE}"\\} 1\\n`));
+});
+
+t.test('unreadable stored state (CorruptStateError): the partition is consumed anyway, starting empty', async (t) => {
+  const s = setup(t);
+  s.store.failLoads.push(new CorruptStateError(REF, 'entry r1'));
+  await s.stageTwo.onAcquire(REF, 2);
+  t.same(s.stageTwo.consuming, [`${RATE}/2`]);
+  const batch = batchOf([cpu('r1', 100e9, 0)]);
+  t.same(await s.listeners[0]!.deliver(batch), acked(batch));
+  t.equal(s.store.writes[0]?.full, true);
 });
 
 t.test('several messages are one publish context; the outcome acks them after the checkpoint', async (t) => {
