@@ -5,3 +5,4 @@ export { Replayer } from './replay.js';
 export { Agent, DEAD_LETTER, listenerOptions, MAX_RETRIES, RETRY, retryBackoffMs } from './agent.js';
 export { createIngestHandler } from './ingest.js';
 export type { IngestOptions } from './ingest.js';
+export { isAuthFailure } from './partitioned/partitioned.js';

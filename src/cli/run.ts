@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { configFlags, FILE_FLAGS, FILE_FLAGS_HELP, parse } from './args.js';
-import { Agent, loadConfig } from '../agent/index.js';
+import { Agent, isAuthFailure, loadConfig } from '../agent/index.js';
 import { PartitionCountError } from '../partitioning/index.js';
 import { formatIssue } from '../errors.js';
 import { createLogger } from '../observability/logger.js';
@@ -68,8 +68,8 @@ async function runWorker(config: Parameters<typeof Agent.start>[0], logger: Logg
       logger.info({}, 'stopped before the agent had started');
       return 0;
     }
-    if (err instanceof PartitionCountError) {
-      logger.error({ error: err.message }, 'refusing to start');
+    if (err instanceof PartitionCountError || isAuthFailure(err)) {
+      logger.error({ error: (err as Error).message }, 'refusing to start');
       return EXIT_CONFIG;
     }
     throw err;

@@ -8,11 +8,13 @@
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { AgentOptions } from '../../config/index.js';
+import { MeterflowError } from '../../errors.js';
 import { createBatchListener } from '../../messaging/index.js';
 import type { AmqpTransport, ListenerOptions } from '../../messaging/index.js';
 import type { Logger } from '../../observability/logger.js';
 import {
   checkPartitionCount,
+  connectRedis,
   createRedis,
   GroupMembership,
   PartitionCoordinator,
@@ -57,7 +59,8 @@ async function verifyPartitionCount(
   for (let attempt = 1; ; attempt++) {
     signal?.throwIfAborted();
     try {
-      if (redis.status === 'wait' || redis.status === 'end') await redis.connect();
+      // connectRedis reports a refused login as such (retrying cannot help: it is rethrown).
+      if (redis.status === 'wait' || redis.status === 'end') await connectRedis(redis);
       const previous = await checkPartitionCount(
         redis,
         options.meterflow.group,
@@ -69,7 +72,7 @@ async function verifyPartitionCount(
       }
       return;
     } catch (err) {
-      if (err instanceof PartitionCountError) throw err;
+      if (err instanceof PartitionCountError || isAuthFailure(err)) throw err;
       if (attempt === 1 || attempt % 30 === 0) {
         logger.warn({ error: (err as Error).message, attempt }, 'waiting for Redis to check the number of partitions');
       }
@@ -234,4 +237,9 @@ export class Partitioned {
     await this.membership.close();
     await Promise.all(this.clients.map((c) => c.quit().catch(() => c.disconnect())));
   }
+}
+
+/** Redis refused the credentials of `backend_url`: a configuration error, not an outage. */
+export function isAuthFailure(err: unknown): boolean {
+  return err instanceof MeterflowError && err.code === 'redis_auth_failed';
 }

@@ -348,3 +348,25 @@ t.test('a worker waiting for Redis to check P takes no notification and stops on
     'the notification is still queued',
   );
 });
+
+t.test('refused Redis credentials fail the start at once (no waiting, exit 78 through run)', async (t) => {
+  if (!(await requireBroker(t))) return;
+  if (!(await sharedRedis(t))) return;
+  const s = await setup(t);
+  const url = new URL(REDIS_URL);
+  url.username = `nobody-${s.group}`;
+  url.password = 'wrong';
+  const file = writeFiles(s, url.toString());
+  const error = await startAgent(file).then(
+    () => {
+      throw new Error('started with refused credentials');
+    },
+    (err: Error) => err,
+  );
+  t.match(error.message, /refused the credentials/);
+  t.notMatch(error.message, /wrong/, 'the password is not repeated');
+  const run = await runCli(['run', '--config-file', file]);
+  t.equal(run.code, 78);
+  t.match(run.stderr, /refusing to start/);
+  t.notMatch(run.stderr, /:wrong@/);
+});
