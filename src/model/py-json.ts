@@ -53,12 +53,17 @@ function hasNumber(value: PyJson): boolean {
 /**
  * The longest prefix made of what `JSON.parse` reads exactly: strings (skipped whole, escapes
  * included), integers below 9·10^15 (at most 15 digits, or 16 starting with 1–8: below 2^53,
- * like the nanosecond timestamps of `compute.metrics.update`), and anything else but `.`,
- * `N`(aN) and `I`(nfinity). Every alternative starts with a different character and strings
- * use the unrolled-loop form, so there is no backtracking blow-up; irregexp scans a
- * notification twice as fast as the loop below.
+ * like the nanosecond timestamps of `compute.metrics.update`), decimals without exponent whose
+ * integer part has at most 15 digits and whose first fraction digit is 1–8 (at least 0.1 from
+ * any integer, far more than half an ulp below 10^15: never read as an integral value, so
+ * `JSON.parse`'s plain number is what the lossless parser returns too), and anything else but
+ * `.`, `N`(aN) and `I`(nfinity). A failing number alternative backtracks at most 15 digits,
+ * every alternative ends on a lookahead that cannot stop inside a digit run, and strings use the
+ * unrolled-loop form, so there is no backtracking blow-up; irregexp scans a notification twice
+ * as fast as the loop below (which stays conservative: any `.` means the lossless parser).
  */
-const PLAIN_TOKENS = /^(?:[^"\d.NI]|"[^"\\]*(?:\\.[^"\\]*)*"|\d{1,15}(?![\d.eE])|[1-8]\d{15}(?![\d.eE]))*/;
+const PLAIN_TOKENS =
+  /^(?:[^"\d.NI]|"[^"\\]*(?:\\.[^"\\]*)*"|\d{1,15}(?![\d.eE])|[1-8]\d{15}(?![\d.eE])|\d{1,15}\.[1-8]\d*(?![\d.eE]))*/;
 /** Beyond this the loop scans instead: the regex engine's backtrack stack grows with the text. */
 const REGEX_SCAN_LIMIT = 256 * 1024;
 

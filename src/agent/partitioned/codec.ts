@@ -1,6 +1,9 @@
 /**
- * The body of a partition-queue message: a JSON array of Ceilometer metering messages (the same
- * signed form `notifier://` publishes), so stage 2 can verify every sample it applies to state.
+ * The body of a partition-queue message: Ceilometer metering messages (the same signed form
+ * `notifier://` publishes), one JSON document per line, so stage 2 can verify every sample it
+ * applies to state — and parse each line on its own, which keeps most lines on the native JSON
+ * parser (one integral float anywhere would send a whole array through the lossless one). A
+ * JSON array of metering messages is accepted too.
  */
 import { BadInputError } from '../../errors.js';
 import {
@@ -12,7 +15,7 @@ import {
   verifySignature,
 } from '../../model/index.js';
 
-export const PARTITION_CONTENT_TYPE = 'application/json';
+export const PARTITION_CONTENT_TYPE = 'application/x-ndjson';
 
 /** Why a partition message was refused (dead-letter reasons). */
 export const BAD_SIGNATURE = 'bad_signature';
@@ -35,7 +38,7 @@ export function encodeSamples(
     }
     return line;
   });
-  return Buffer.from(`[${parts.join(', ')}]`, 'utf8');
+  return Buffer.from(parts.join('\n'), 'utf8');
 }
 
 /**
@@ -45,17 +48,8 @@ export function encodeSamples(
  * sample is refused whole, so nothing of it reaches transformer state.
  */
 export function decodeSamples(body: Buffer, secret: string): Sample[] {
-  let parsed: unknown;
-  try {
-    parsed = parsePyJson(body.toString('utf8'));
-  } catch (err) {
-    throw new BadInputError(INVALID_PARTITION_MESSAGE, `partition message is not JSON: ${(err as Error).message}`);
-  }
-  if (!Array.isArray(parsed)) {
-    throw new BadInputError(INVALID_PARTITION_MESSAGE, 'partition message must be a JSON array of metering messages');
-  }
   const samples: Sample[] = [];
-  parsed.forEach((record: unknown, i) => {
+  records(body.toString('utf8')).forEach((record: unknown, i) => {
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
       throw new BadInputError(INVALID_PARTITION_MESSAGE, `sample ${i}: expected an object`);
     }
@@ -84,4 +78,22 @@ export function decodeSamples(body: Buffer, secret: string): Sample[] {
     }
   });
   return samples;
+}
+
+/** The records of a body: JSON lines, or one JSON array. */
+function records(text: string): unknown[] {
+  const parse = (json: string, what: string): unknown => {
+    try {
+      return parsePyJson(json);
+    } catch (err) {
+      throw new BadInputError(INVALID_PARTITION_MESSAGE, `${what} is not JSON: ${(err as Error).message}`);
+    }
+  };
+  if (text.trimStart().startsWith('[')) {
+    const parsed = parse(text, 'partition message');
+    if (!Array.isArray(parsed)) throw new BadInputError(INVALID_PARTITION_MESSAGE, 'partition message is not an array');
+    return parsed;
+  }
+  const lines = text.split('\n').filter((line) => line.trim() !== '');
+  return lines.map((line, i) => parse(line, `line ${i + 1}`));
 }

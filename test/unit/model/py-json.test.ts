@@ -108,6 +108,35 @@ t.test('the pre-scan finds lossy numbers outside strings only, at any size', asy
   t.same(parsePyJson('[NaN, -Infinity]'), [Number.NaN, Number.NEGATIVE_INFINITY], 'not JSON to V8');
 });
 
+t.test('decimals that cannot be integral stay on the native parser, the rest go lossless', async (t) => {
+  const cases: [string, PyJson][] = [
+    ['73.27905743666666', 73.27905743666666],
+    ['-0.5', -0.5],
+    ['123456789012345.8', 123456789012345.8],
+    ['2.1000000000000000000001', 2.1],
+    ['1.0', new PyFloat(1)],
+    ['1.09', 1.09],
+    ['1.9', 1.9],
+    ['2.99999999999999999999', new PyFloat(3)],
+    ['1.00000000000000000001', new PyFloat(1)],
+    ['9007199254740993.5', new PyFloat(9007199254740994)],
+    ['1234567890123456.5', 1234567890123456.5],
+    ['1.5e3', new PyFloat(1500)],
+    ['1.55e3', new PyFloat(1550)],
+    ['1.25E+2', new PyFloat(125)],
+    ['4.5e-1', 0.45],
+  ];
+  for (const [token, want] of cases) {
+    t.same(parsePyJson(`{"v": ${token}, "s": "x"}`), { v: want, s: 'x' }, token);
+    t.same(parsePyJson(`[${token}]`), [want], `${token} in an array`);
+  }
+  // Whatever the path, the result equals the lossless parser's (forced by a NaN elsewhere).
+  for (const [token] of cases) {
+    const forced = parsePyJson(`[${token}, NaN]`) as PyJson[];
+    t.same(parsePyJson(`[${token}]`), [forced[0]], `${token} as the lossless parser reads it`);
+  }
+});
+
 t.test('invalid JSON throws SyntaxError on both paths', async (t) => {
   const bad = [
     '',

@@ -107,15 +107,27 @@ t.test('an empty secret disables verification', async (t) => {
   t.same(decodeSamples(encodeSamples([sample()], ''), ''), [sample()], 'written and read without a secret');
 });
 
+t.test('JSON lines: one metering message per line, each parsed on its own', async (t) => {
+  const samples = [sample({ volume: new PyFloat(1) }), sample({ volume: 2.5 }), sample()];
+  const body = encodeSamples(samples, SECRET);
+  t.equal(body.toString('utf8').split('\n').length, 3, 'three lines');
+  t.notOk(body.toString('utf8').startsWith('['), 'not an array');
+  t.same(decodeSamples(body, SECRET), samples, 'an integral float on one line keeps its type; the others too');
+  t.same(decodeSamples(Buffer.from(`\n${body.toString('utf8')}\n\n`), SECRET), samples, 'blank lines ignored');
+  const one = dumpsPyJson(sampleToMeteringMessage(sample(), SECRET));
+  t.equal(decodeSamples(Buffer.from(one), SECRET).length, 1, 'a single message is a one-line body');
+});
+
 t.test('not JSON, not an array, a non-object element: invalid_partition_message', async (t) => {
-  refusal(t, () => decodeSamples(Buffer.from('{not json'), SECRET), INVALID_PARTITION_MESSAGE, /not JSON/);
+  refusal(t, () => decodeSamples(Buffer.from('{not json'), SECRET), INVALID_PARTITION_MESSAGE, /line 1 is not JSON/);
+  refusal(t, () => decodeSamples(Buffer.from('[{not json'), SECRET), INVALID_PARTITION_MESSAGE, /message is not JSON/);
+  t.same(decodeSamples(Buffer.from('  \n'), SECRET), [], 'an empty body holds no sample');
   refusal(
     t,
-    () => decodeSamples(Buffer.from(JSON.stringify(sampleToMeteringMessage(sample(), SECRET))), SECRET),
+    () => decodeSamples(Buffer.from('"text"'), SECRET),
     INVALID_PARTITION_MESSAGE,
-    /must be a JSON array/,
+    /sample 0: expected an object/,
   );
-  refusal(t, () => decodeSamples(Buffer.from('"text"'), SECRET), INVALID_PARTITION_MESSAGE, /must be a JSON array/);
   const good = sampleToMeteringMessage(sample(), SECRET);
   for (const [element, i] of [
     [null, 1],

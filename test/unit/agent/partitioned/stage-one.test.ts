@@ -76,10 +76,10 @@ t.test('partitioned samples: one signed message per partition queue, in arrival 
     t.same(
       m.options,
       { persistent: true, contentType: PARTITION_CONTENT_TYPE, mandatory: true },
-      'persistent, application/json, mandatory',
+      'persistent, application/x-ndjson, mandatory',
     );
   }
-  t.equal(PARTITION_CONTENT_TYPE, 'application/json');
+  t.equal(PARTITION_CONTENT_TYPE, 'application/x-ndjson');
   t.ok(
     publisher.published.every((m) => m.routingKey.startsWith(`${PREFIX}-pipe-${RATE}-`)),
     'named after the pipeline',
