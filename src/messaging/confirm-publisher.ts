@@ -75,10 +75,11 @@ export class AmqpConfirmPublisher implements ConfirmPublisher {
 
   assertQueue(
     name: string,
-    options: { durable: boolean; bindings?: { exchange: string; routingKey: string }[] },
+    options: { durable: boolean; bindings?: { exchange: string; routingKey: string }[]; again?: boolean },
   ): Promise<void> {
     const bindings = options.bindings ?? [];
     const key = `queue:${name}:${options.durable}:${bindings.map((b) => `${b.exchange}/${b.routingKey}`).join(',')}`;
+    if (options.again) this.declarations.delete(key);
     return this.declare(key, async (ch) => {
       await ch.assertQueue(name, { durable: options.durable, autoDelete: false });
       for (const b of bindings) await ch.bindQueue(name, b.exchange, b.routingKey);

@@ -61,7 +61,12 @@ export interface ConfirmPublisher {
   /** Declare a queue and bind it (idempotent, cached), like oslo's publisher does. */
   assertQueue(
     name: string,
-    options: { durable: boolean; bindings?: { exchange: string; routingKey: string }[] },
+    options: {
+      durable: boolean;
+      bindings?: { exchange: string; routingKey: string }[];
+      /** Declare again even if declared before (the queue was deleted meanwhile). */
+      again?: boolean;
+    },
   ): Promise<void>;
   close(): Promise<void>;
 }

@@ -6,6 +6,7 @@
  * carries a failed publish as that pipeline's publisher error, so the ingest handler retries the
  * notifications instead of acking them.
  */
+import { MeterflowError } from '../../errors.js';
 import type { ConfirmPublisher } from '../../messaging/types.js';
 import type { Sample } from '../../model/index.js';
 import { partitionQueue, route } from '../../partitioning/index.js';
@@ -55,7 +56,8 @@ export class StageOne implements IngestSink {
 
   /**
    * Every partition queue, durable and without arguments (idempotent). A queue deleted later is
-   * declared again by its stage-2 consumer, whose consumer the broker cancels.
+   * declared again by its stage-2 consumer (the broker cancels it), or here when a publish to it
+   * comes back unroutable.
    */
   async declareQueues(): Promise<void> {
     const { partitioned, partitions, prefix, publisher } = this.options;
@@ -120,6 +122,10 @@ export class StageOne implements IngestSink {
       const failure = { publisher: `partition queue ${out.queue}`, error: err as Error };
       pipelineReport.publishErrors.push(failure);
       report.publishErrors.push(failure);
+      // The queue was deleted (returned as unroutable): declare it again before the retry comes.
+      if (err instanceof MeterflowError && err.code === 'amqp_unroutable') {
+        await this.options.publisher.assertQueue(out.queue, { durable: true, again: true }).catch(() => undefined);
+      }
     }
   }
 }

@@ -30,6 +30,26 @@ if (await requireBroker(t)) {
     t.pass('declarations are cached (idempotent)');
   });
 
+  t.test('a deleted queue: the mandatory publish is unroutable until it is declared again', async (t) => {
+    const { publisher, queue, ch } = await setup(t);
+    await publisher.assertQueue(`${queue}-d`, { durable: true });
+    await ch.deleteQueue(`${queue}-d`);
+    const err = await publisher
+      .publish('', `${queue}-d`, Buffer.from('x'), { mandatory: true })
+      .catch((e: unknown) => e);
+    t.match(err, { code: 'amqp_unroutable', retriable: true });
+    await publisher.assertQueue(`${queue}-d`, { durable: true });
+    const still = await publisher
+      .publish('', `${queue}-d`, Buffer.from('x'), { mandatory: true })
+      .catch((e: unknown) => e);
+    t.match(still, { code: 'amqp_unroutable' }, 'a cached declaration does not run again');
+    await publisher.assertQueue(`${queue}-d`, { durable: true, again: true });
+    await publisher.publish('', `${queue}-d`, Buffer.from('y'), { mandatory: true });
+    const m = await ch.get(`${queue}-d`, { noAck: true });
+    t.equal(m && m.content.toString(), 'y', 'routed once declared again');
+    await ch.deleteQueue(`${queue}-d`);
+  });
+
   t.test('a nack rejects the publish with a retriable error', async (t) => {
     const { publisher, exchange, ch } = await setup(t);
     const full = unique('full');

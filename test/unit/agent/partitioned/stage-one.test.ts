@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
 import t from 'tap';
+import { MeterflowError } from '../../../../src/errors.js';
 import { createIngestHandler } from '../../../../src/agent/ingest.js';
 import { decodeSamples, PARTITION_CONTENT_TYPE } from '../../../../src/agent/partitioned/codec.js';
 import { createPartitionedMetrics } from '../../../../src/agent/partitioned/metrics.js';
@@ -170,6 +171,30 @@ t.test('a failed publish is that pipeline’s publisher error; the other queues 
   t.equal(rateReport.published, sent, 'only confirmed samples count');
   t.same(publisher.published.map((m) => m.routingKey).sort(), [...expected.keys()].filter((q) => q !== failing).sort());
   t.match(await registry.metrics(), new RegExp(`routed_total\\{pipeline="${RATE}"\\} ${sent}\\n`));
+});
+
+t.test('an unroutable publish (the queue was deleted) declares that queue again', async (t) => {
+  const { stageOne, publisher } = setup(t);
+  const samples = [cpu('r1', 1, 0)];
+  const [queue] = [...expectedByQueue(samples).keys()];
+  publisher.failWhen = (m) => m.routingKey === queue;
+  publisher.failError = () =>
+    new MeterflowError('amqp_unroutable', `publish to /${queue} was not routed to any queue`, { retriable: true });
+  const before = publisher.declarations.length;
+  const report = await stageOne.publishGroups([{ samples, events: [] }]);
+  t.equal(report.publishErrors.length, 1, 'still a failure: the notification is retried');
+  t.same(
+    publisher.declarations.slice(before).map((d) => [d.kind, d.name]),
+    [['queue', queue]],
+    'declared again for the retry',
+  );
+  publisher.failWhen = undefined;
+  t.same((await stageOne.publishGroups([{ samples, events: [] }])).publishErrors, [], 'the retry goes through');
+  publisher.failWhen = (m) => m.routingKey === queue;
+  publisher.failError = () => new MeterflowError('amqp_nacked', 'nacked by the broker', { retriable: true });
+  const declared = publisher.declarations.length;
+  await stageOne.publishGroups([{ samples, events: [] }]);
+  t.equal(publisher.declarations.length, declared, 'a nack does not redeclare');
 });
 
 t.test('the ingest handler retries the notifications when a partition publish failed', async (t) => {
