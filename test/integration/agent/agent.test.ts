@@ -10,6 +10,7 @@ import { testPublisherStore } from '../../../src/publishers/index.js';
 import { listQueues, privateVhost, requireBroker, unique } from '../../helpers/broker.js';
 import { tempDir } from '../../helpers/cli.js';
 import { CEILOMETER_19 } from '../../helpers/paths.js';
+import { writeCatchAllPipelines } from '../../helpers/agent-files.js';
 
 t.test('listener options follow oslo and Ceilometer options', async (t) => {
   const config = loadConfig({}, {});
@@ -27,14 +28,7 @@ t.test('start, consume a notification, stop', async (t) => {
   const { url, vhost } = await privateVhost(t);
   const dir = tempDir(t);
   const store = unique('agent');
-  writeFileSync(
-    join(dir, 'pipeline.yaml'),
-    `sources: [{name: s, meters: ['*'], sinks: [k]}]\nsinks: [{name: k, publishers: ['test://${store}']}]\n`,
-  );
-  writeFileSync(
-    join(dir, 'event_pipeline.yaml'),
-    `sources: [{name: e, events: ['*'], sinks: [k]}]\nsinks: [{name: k, publishers: ['test://${store}']}]\n`,
-  );
+  writeCatchAllPipelines(dir, `test://${store}`, `test://${store}`);
   const file = join(dir, 'meterflow.yaml');
   writeFileSync(
     file,

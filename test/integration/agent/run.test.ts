@@ -20,6 +20,7 @@ import type { PyJson } from '../../../src/model/index.js';
 import { listQueues, privateVhost, requireBroker } from '../../helpers/broker.js';
 import { BIN, childEnv, tempDir } from '../../helpers/cli.js';
 import { CEILOMETER_19, GOLDEN } from '../../helpers/paths.js';
+import { writeCatchAllPipelines } from '../../helpers/agent-files.js';
 
 type Obj = { [key: string]: PyJson };
 interface Case {
@@ -39,14 +40,7 @@ if (!meters || !events) throw new Error('definitions failed to load');
 const converter = new NotificationConverter(meters, events, { sampleSource: 'openstack', newId: () => 'x' });
 
 function writeConfig(dir: string, url: string, batchSize: number): string {
-  writeFileSync(
-    join(dir, 'pipeline.yaml'),
-    `sources: [{name: s, meters: ['*'], sinks: [k]}]\nsinks: [{name: k, publishers: ['file://${join(dir, 'samples.jsonl')}']}]\n`,
-  );
-  writeFileSync(
-    join(dir, 'event_pipeline.yaml'),
-    `sources: [{name: e, events: ['*'], sinks: [k]}]\nsinks: [{name: k, publishers: ['file://${join(dir, 'events.jsonl')}']}]\n`,
-  );
+  writeCatchAllPipelines(dir, `file://${join(dir, 'samples.jsonl')}`, `file://${join(dir, 'events.jsonl')}`);
   const file = join(dir, 'meterflow.yaml');
   writeFileSync(
     file,

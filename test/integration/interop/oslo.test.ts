@@ -23,6 +23,7 @@ import {
 import { listQueues, privateVhost, requireBroker, waitFor } from '../../helpers/broker.js';
 import { BIN, tempDir } from '../../helpers/cli.js';
 import { CEILOMETER_19, GOLDEN, REPO, SHARED } from '../../helpers/paths.js';
+import { writeCatchAllPipelines } from '../../helpers/agent-files.js';
 
 const PYTHON = '/usr/bin/python3';
 const SEND = join(REPO, 'test/interop/send_notifications.py');
@@ -175,14 +176,7 @@ async function python(script: string, args: string[]): Promise<string[]> {
 const osloUrl = (url: string) => url.replace(/^amqp:/, 'rabbit:');
 
 function writeAgentConfig(dir: string, url: string, samplePublisher: string): string {
-  writeFileSync(
-    join(dir, 'pipeline.yaml'),
-    `sources: [{name: s, meters: ['*'], sinks: [k]}]\nsinks: [{name: k, publishers: ['${samplePublisher}']}]\n`,
-  );
-  writeFileSync(
-    join(dir, 'event_pipeline.yaml'),
-    `sources: [{name: e, events: ['*'], sinks: [k]}]\nsinks: [{name: k, publishers: ['file://${join(dir, 'events.jsonl')}']}]\n`,
-  );
+  writeCatchAllPipelines(dir, samplePublisher, `file://${join(dir, 'events.jsonl')}`);
   const file = join(dir, 'meterflow.yaml');
   writeFileSync(
     file,

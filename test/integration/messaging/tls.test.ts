@@ -19,6 +19,7 @@ import { CEILOMETER_19, GOLDEN } from '../../helpers/paths.js';
 import { type PrivateBroker, startPrivateBroker } from '../../helpers/private-broker.js';
 import { makeTestPki } from '../../helpers/tls.js';
 import { listenerOptions, startListener } from './fixtures.js';
+import { writeCatchAllPipelines } from '../../helpers/agent-files.js';
 
 const USER = 'mf-tls-user';
 const PASSWORD = 'pw-Zq81-never-logged';
@@ -222,14 +223,7 @@ function instanceExists(): { exchange: string; routingKey: string; body: string 
 
 function agentConfig(dir: string, rabbit: string[], transportUrl: string): string {
   const samples = join(dir, 'samples.jsonl');
-  writeFileSync(
-    join(dir, 'pipeline.yaml'),
-    `sources: [{name: s, meters: ['*'], sinks: [k]}]\nsinks: [{name: k, publishers: ['file://${samples}?json']}]\n`,
-  );
-  writeFileSync(
-    join(dir, 'event_pipeline.yaml'),
-    `sources: [{name: e, events: ['*'], sinks: [k]}]\nsinks: [{name: k, publishers: ['file://${join(dir, 'events.jsonl')}']}]\n`,
-  );
+  writeCatchAllPipelines(dir, `file://${samples}?json`, `file://${join(dir, 'events.jsonl')}`);
   const file = join(dir, 'meterflow.yaml');
   writeFileSync(
     file,

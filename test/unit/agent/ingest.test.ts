@@ -13,8 +13,7 @@ import { publisherRegistry, testPublisherStore } from '../../../src/publishers/i
 import { defaultTransformerContext, transformerRegistry } from '../../../src/transformers/index.js';
 import { tempDir } from '../../helpers/cli.js';
 import { CEILOMETER_19, GOLDEN } from '../../helpers/paths.js';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeCatchAllPipelines } from '../../helpers/agent-files.js';
 
 const corpus = readFileSync(`${GOLDEN}corpus.jsonl`, 'utf8')
   .trim()
@@ -34,16 +33,7 @@ const delivery = (body: string): Delivery => ({
 
 function setup(t: { teardown(fn: () => void): void }, samplesUrl: string, eventsUrl: string, ackOnEventError = true) {
   const dir = tempDir(t);
-  const pipeline = join(dir, 'pipeline.yaml');
-  writeFileSync(
-    pipeline,
-    `sources: [{name: s, meters: ['*'], sinks: [k]}]\nsinks: [{name: k, publishers: ['${samplesUrl}']}]\n`,
-  );
-  const eventPipeline = join(dir, 'event_pipeline.yaml');
-  writeFileSync(
-    eventPipeline,
-    `sources: [{name: e, events: ['*'], sinks: [k]}]\nsinks: [{name: k, publishers: ['${eventsUrl}']}]\n`,
-  );
+  const { pipeline, eventPipeline } = writeCatchAllPipelines(dir, samplesUrl, eventsUrl);
   const registries = { transformers: transformerRegistry, publishers: publisherRegistry };
   const sample = loadPipelineFile(pipeline, 'sample', registries).config;
   const event = loadPipelineFile(eventPipeline, 'event', registries).config;
