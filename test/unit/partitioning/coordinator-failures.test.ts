@@ -1,5 +1,6 @@
 import t from 'tap';
-import { flush, metric, world } from './coordinator-fakes.js';
+import { metric, world } from './coordinator-fakes.js';
+import { settle as flush } from './fake-timers.js';
 
 /** A world with `a` alone, owning every partition (epoch 1). */
 async function owningAll(extra: Parameters<ReturnType<typeof world>['start']>[1] = {}) {

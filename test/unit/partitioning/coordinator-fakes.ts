@@ -4,7 +4,8 @@
  * each one that a partition never has two consumers and is never consumed without its lease.
  */
 import { Registry } from 'prom-client';
-import { ManualClock } from '../../../src/model/clock.js';
+import { FakeTimers } from './fake-timers.js';
+import type { ManualClock } from '../../../src/model/clock.js';
 import { PartitionCoordinator } from '../../../src/partitioning/coordinator.js';
 import { refKey } from '../../../src/partitioning/coordinator-plan.js';
 import type {
@@ -14,41 +15,9 @@ import type {
   ReleaseReason,
 } from '../../../src/partitioning/coordinator-types.js';
 import { LeaseBusyError } from '../../../src/partitioning/lease.js';
-import type { LeaseLostReason, Timers } from '../../../src/partitioning/lease-renewer.js';
+import type { LeaseLostReason } from '../../../src/partitioning/lease-renewer.js';
 import type { ConnectionStatusEvent } from '../../../src/partitioning/membership-types.js';
 import type { MembershipEvent } from '../../../src/partitioning/types.js';
-
-/** Drain every pending promise callback (a macrotask turn runs all microtasks before it). */
-export const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** Timers on a manual clock; `advance` fires what falls due in order, draining promises between. */
-export class FakeTimers implements Timers {
-  readonly clock = new ManualClock(1_000_000);
-  private readonly pending = new Map<number, { at: number; fn: () => void }>();
-  private next = 0;
-
-  setTimeout(fn: () => void, ms: number): unknown {
-    this.next += 1;
-    this.pending.set(this.next, { at: this.clock.now() + Math.max(0, ms), fn });
-    return this.next;
-  }
-  clearTimeout(handle: unknown): void {
-    this.pending.delete(handle as number);
-  }
-  async advance(ms: number): Promise<void> {
-    const end = this.clock.now() + ms;
-    for (;;) {
-      await flush();
-      const due = [...this.pending].filter(([, t]) => t.at <= end).sort(([, a], [, b]) => a.at - b.at)[0];
-      if (!due) break;
-      this.pending.delete(due[0]);
-      this.clock.set(Math.max(this.clock.now(), due[1].at));
-      due[1].fn();
-    }
-    this.clock.set(end);
-    await flush();
-  }
-}
 
 /** The group as Redis holds it; every membership of the world watches it. */
 export class FakeGroup {

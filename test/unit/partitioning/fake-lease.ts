@@ -1,50 +1,5 @@
-import { ManualClock } from '../../../src/model/clock.js';
-import {
-  type HeldLock,
-  type LockDriver,
-  LockRefusedError,
-  type Timers,
-} from '../../../src/partitioning/lease-renewer.js';
-
-/** Let pending promise callbacks run (several hops: async functions chain a few). */
-export async function settle(): Promise<void> {
-  for (let i = 0; i < 10; i += 1) await Promise.resolve();
-}
-
-/** Timers driven by a ManualClock: `advance` fires what falls due, in order. */
-export class ManualTimers implements Timers {
-  readonly clock: ManualClock;
-  private readonly pending = new Map<number, { at: number; fn: () => void }>();
-  private next = 0;
-
-  constructor(start = 1_000_000) {
-    this.clock = new ManualClock(start);
-  }
-
-  setTimeout(fn: () => void, ms: number): unknown {
-    this.next += 1;
-    this.pending.set(this.next, { at: this.clock.now() + Math.max(0, ms), fn });
-    return this.next;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.pending.delete(handle as number);
-  }
-
-  async advance(ms: number): Promise<void> {
-    const end = this.clock.now() + ms;
-    for (;;) {
-      await settle();
-      const due = [...this.pending.entries()].filter(([, t]) => t.at <= end).sort(([, a], [, b]) => a.at - b.at)[0];
-      if (!due) break;
-      this.pending.delete(due[0]);
-      this.clock.set(Math.max(this.clock.now(), due[1].at));
-      due[1].fn();
-    }
-    this.clock.set(end);
-    await settle();
-  }
-}
+import type { ManualClock } from '../../../src/model/clock.js';
+import { type HeldLock, type LockDriver, LockRefusedError } from '../../../src/partitioning/lease-renewer.js';
 
 /** How the next extensions behave. */
 export type ExtendMode = 'ok' | 'fail' | 'refuse' | 'hang';

@@ -3,7 +3,7 @@
  * on a manual clock, sets, pub/sub, the membership Lua scripts re-implemented in JS), and timers
  * driven by the same clock. The Lua itself is proven against the real Redis in test/integration.
  */
-import type { ConnectionEvents, MembershipSubscriber, Timers } from '../../../src/partitioning/membership-types.js';
+import type { ConnectionEvents, MembershipSubscriber } from '../../../src/partitioning/membership-types.js';
 import {
   BEAT_SCRIPT,
   EXPIRY_SCRIPT,
@@ -217,41 +217,4 @@ export class FakeSubscriber implements MembershipSubscriber {
   }
 }
 
-/** Timers on a ManualClock: `advance` runs what falls due, in order, letting promises settle. */
-export class FakeTimers implements Timers {
-  private readonly pending = new Map<number, { at: number; fn: () => void }>();
-  private next = 1;
-
-  constructor(readonly clock: ManualClock) {}
-
-  setTimeout(fn: () => void, ms: number): number {
-    const id = this.next++;
-    this.pending.set(id, { at: this.clock.now() + ms, fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.pending.delete(handle as number);
-  }
-  get size(): number {
-    return this.pending.size;
-  }
-
-  async advance(ms: number): Promise<void> {
-    const target = this.clock.now() + ms;
-    for (;;) {
-      await settle();
-      const due = [...this.pending.entries()].filter(([, t]) => t.at <= target).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      this.pending.delete(due[0]);
-      this.clock.set(Math.max(this.clock.now(), due[1].at));
-      due[1].fn();
-    }
-    this.clock.set(target);
-    await settle();
-  }
-}
-
-/** Let queued promise callbacks and setImmediate deliveries run. */
-export async function settle(): Promise<void> {
-  for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
-}
+export { FakeTimers, settle } from './fake-timers.js';

@@ -2,13 +2,14 @@ import t from 'tap';
 import { LeaseBusyError, PartitionLease, type PartitionLeaseOptions } from '../../../src/partitioning/lease.js';
 import type { LeaseLostReason } from '../../../src/partitioning/lease-renewer.js';
 import { FakeLeaseRedis } from './fake-lease-redis.js';
-import { FakeLockDriver, ManualTimers } from './fake-lease.js';
+import { FakeLockDriver } from './fake-lease.js';
+import { FakeTimers } from './fake-timers.js';
 
 const ref = { pipeline: 'cpu', partition: 2 };
 const RESOURCE = 'meterflow:g1:lease:cpu:2';
 
 function setup(overrides: Partial<PartitionLeaseOptions> = {}) {
-  const timers = new ManualTimers();
+  const timers = new FakeTimers();
   const lock = new FakeLockDriver(timers.clock);
   const redis = new FakeLeaseRedis();
   const lost: { reason: LeaseLostReason; at: number }[] = [];
