@@ -20,34 +20,15 @@ import { testPublisherStore } from '../../../../src/publishers/index.js';
 import { defaultTransformerContext } from '../../../../src/transformers/index.js';
 import type { StateValue, TransformerState } from '../../../../src/transformers/index.js';
 import { pipelineConfig } from '../../../helpers/pipeline-config.js';
+import { sample, T0 } from '../../transformers/fixtures.js';
+
+export { sample, T0 };
 
 export const SECRET = 'partition-secret';
-/** 2026-01-01T00:00:00Z. */
-export const T0 = Date.UTC(2026, 0, 1);
 
 /** ISO timestamp `seconds` after T0, as Ceilometer writes it. */
 export function at(seconds: number): string {
   return `${new Date(T0 + seconds * 1000).toISOString().slice(0, 19)}+00:00`;
-}
-
-let ids = 0;
-export function sample(overrides: Partial<Sample> = {}): Sample {
-  ids += 1;
-  return {
-    name: 'cpu',
-    type: 'cumulative',
-    unit: 'ns',
-    volume: 0,
-    user_id: 'u',
-    project_id: 'p',
-    resource_id: 'r1',
-    timestamp: at(0),
-    resource_metadata: {},
-    source: 'openstack',
-    id: `in-${ids}`,
-    monotonic_time: null,
-    ...overrides,
-  };
 }
 
 /** A cumulative cpu sample of `resource` at `seconds`. */
@@ -62,7 +43,7 @@ export function delivery(body: Buffer, queue = 'q'): Delivery {
     routingKey: queue,
     redelivered: false,
     headers: {},
-    contentType: 'application/json',
+    contentType: 'application/x-ndjson',
     transport: 0,
   };
 }
