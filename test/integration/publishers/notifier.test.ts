@@ -11,24 +11,13 @@ import {
   rawChannel,
   requireBroker,
 } from '../../helpers/broker.js';
+import { sample as baseSample } from '../../helpers/samples.js';
 
 type Rec = { [key: string]: PyJson };
 
 function sample(name: string, id: string): Sample {
-  return {
-    name,
-    type: 'gauge',
-    unit: 'B',
-    volume: 1,
-    user_id: 'u',
-    project_id: 'p',
-    resource_id: 'r',
-    timestamp: '2026-11-22T09:25:41.310093+00:00',
-    resource_metadata: { host: 'h' },
-    source: 'openstack',
-    id,
-    monotonic_time: null,
-  };
+  const fields = { type: 'gauge', unit: 'B', volume: 1, resource_id: 'r', resource_metadata: { host: 'h' } } as const;
+  return baseSample({ ...fields, name, timestamp: '2026-11-22T09:25:41.310093+00:00', id });
 }
 
 if (await requireBroker(t)) {

@@ -7,6 +7,7 @@ import type { PublisherContext } from '../../../src/publishers/index.js';
 import { createNotifierPublisher, type NotifierPublisher } from '../../../src/publishers/notifier-publisher.js';
 import { parsePublisherUrl } from '../../../src/publishers/url-options.js';
 import { FakeConfirmPublisher } from './fake-confirm.js';
+import { sample as baseSample } from '../../helpers/samples.js';
 
 type Rec = { [key: string]: PyJson };
 
@@ -31,20 +32,14 @@ function setup(query: string) {
 }
 
 function sample(id: string): Sample {
-  return {
-    name: 'cpu',
-    type: 'cumulative',
-    unit: 'ns',
+  return baseSample({
     volume: 1,
     user_id: null,
     project_id: null,
     resource_id: 'r',
     timestamp: '2026-11-22T09:25:41.310093+00:00',
-    resource_metadata: {},
-    source: 'openstack',
     id,
-    monotonic_time: null,
-  };
+  });
 }
 
 /** The sample ids of each confirmed message, in confirm order. */

@@ -11,6 +11,7 @@ import { createNotifierPublisher } from '../../../src/publishers/notifier-publis
 import { parsePublisherUrl } from '../../../src/publishers/url-options.js';
 import { SHARED } from '../../helpers/paths.js';
 import { FakeConfirmPublisher } from './fake-confirm.js';
+import { sample as baseSample } from '../../helpers/samples.js';
 
 type Rec = { [key: string]: PyJson };
 const SECRET = 'change this for valid signing';
@@ -40,20 +41,15 @@ function inner(body: Buffer): Rec {
 }
 
 export function sample(name: string, id: string, resource = 'r1'): Sample {
-  return {
+  return baseSample({
     name,
     type: 'gauge',
     unit: 'B',
     volume: 1,
-    user_id: 'u',
-    project_id: 'p',
     resource_id: resource,
     timestamp: '2026-11-22T09:25:41.310093+00:00',
-    resource_metadata: {},
-    source: 'openstack',
     id,
-    monotonic_time: null,
-  };
+  });
 }
 
 t.test('samples are published byte for byte as the captured Ceilometer message', async (t) => {

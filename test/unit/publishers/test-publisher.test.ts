@@ -10,6 +10,7 @@ import {
   testPublisherStore,
   validatePublisherUrl,
 } from '../../../src/publishers/index.js';
+import { sample as baseSample } from '../../helpers/samples.js';
 
 const context: PublisherContext = {
   telemetrySecret: 's',
@@ -26,20 +27,7 @@ function uniqueName(prefix: string): string {
 }
 
 function sample(id: string): Sample {
-  return {
-    name: 'cpu',
-    type: 'cumulative',
-    unit: 'ns',
-    volume: 1,
-    user_id: null,
-    project_id: null,
-    resource_id: 'r1',
-    timestamp: '2026-11-22T09:25:41.310093+00:00',
-    resource_metadata: {},
-    source: 'openstack',
-    id,
-    monotonic_time: null,
-  };
+  return baseSample({ volume: 1, user_id: null, project_id: null, timestamp: '2026-11-22T09:25:41.310093+00:00', id });
 }
 
 const event: Event = {

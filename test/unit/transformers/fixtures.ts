@@ -7,26 +7,7 @@ import type { Transformer, TransformerContext } from '../../../src/transformers/
 /** 2026-01-01T00:00:00Z in ms: a fixed "now" for tests. */
 export const T0 = Date.UTC(2026, 0, 1);
 
-let counter = 0;
-
-export function sample(overrides: Partial<Sample> = {}): Sample {
-  counter += 1;
-  return {
-    name: 'cpu',
-    type: 'cumulative',
-    unit: 'ns',
-    volume: 0,
-    user_id: 'u',
-    project_id: 'p',
-    resource_id: 'r1',
-    timestamp: '2026-01-01T00:00:00+00:00',
-    resource_metadata: {},
-    source: 'openstack',
-    id: `in-${counter}`,
-    monotonic_time: null,
-    ...overrides,
-  };
-}
+export { sample } from '../../helpers/samples.js';
 
 export interface Harness {
   clock: ManualClock;
