@@ -55,23 +55,15 @@ export async function privateVhost(t: Tap): Promise<{ vhost: string; url: string
   return { vhost, url: `${base}/${encodeURIComponent(vhost)}` };
 }
 
+/** `rabbitmqctl list_queues` of a vhost as objects with the given columns. */
+export async function queueColumns(vhost: string, columns: readonly string[]): Promise<Record<string, unknown>[]> {
+  const out = await rabbitmqctl(['-q', 'list_queues', '-p', vhost, ...columns, '--formatter', 'json']);
+  return JSON.parse(out) as Record<string, unknown>[];
+}
+
 /** `rabbitmqctl list_queues` of a vhost as objects. */
 export async function listQueues(vhost: string): Promise<Record<string, unknown>[]> {
-  const out = await rabbitmqctl([
-    '-q',
-    'list_queues',
-    '-p',
-    vhost,
-    'name',
-    'durable',
-    'auto_delete',
-    'arguments',
-    'consumers',
-    'messages',
-    '--formatter',
-    'json',
-  ]);
-  const queues = JSON.parse(out) as Record<string, unknown>[];
+  const queues = await queueColumns(vhost, ['name', 'durable', 'auto_delete', 'arguments', 'consumers', 'messages']);
   return queues.map((q) => ({ ...q, arguments: argumentsObject(q.arguments) }));
 }
 

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { rabbitmqctl } from './broker.js';
+import { queueColumns } from './broker.js';
 import { BIN, childEnv } from './cli.js';
 import type { PartitionEvent } from './cluster-checks.js';
 import { startPrivateRedis } from './redis.js';
@@ -329,20 +329,10 @@ export async function until<T>(
 export async function queueConsumers(
   vhost: string,
 ): Promise<{ name: string; consumers: number; exclusiveTag: string }[]> {
-  const out = await rabbitmqctl([
-    '-q',
-    'list_queues',
-    '-p',
-    vhost,
-    'name',
-    'consumers',
-    'exclusive_consumer_tag',
-    '--formatter',
-    'json',
-  ]);
-  return (JSON.parse(out) as { name: string; consumers: number; exclusive_consumer_tag: unknown }[]).map((q) => ({
-    name: q.name,
-    consumers: q.consumers,
+  const queues = await queueColumns(vhost, ['name', 'consumers', 'exclusive_consumer_tag']);
+  return queues.map((q) => ({
+    name: String(q.name),
+    consumers: Number(q.consumers),
     exclusiveTag: typeof q.exclusive_consumer_tag === 'string' ? q.exclusive_consumer_tag : '',
   }));
 }
