@@ -57,12 +57,3 @@ export function createPartitionedMetrics(registry: Registry): PartitionedMetrics
     rolledBack: (pipeline) => rollbacks.inc({ pipeline }),
   };
 }
-
-export const noPartitionedMetrics: PartitionedMetrics = {
-  routed: () => undefined,
-  processed: () => undefined,
-  refused: () => undefined,
-  checkpoint: () => undefined,
-  rolledBack: () => undefined,
-  unrestorable: () => undefined,
-};

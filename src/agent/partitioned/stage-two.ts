@@ -35,7 +35,7 @@ export interface StageTwoOptions {
    * later instead of holding the partition without consuming it. Default 10 s.
    */
   startTimeoutMs?: number;
-  /** Wait before requeueing a failed batch, by attempt. Default 200 ms doubling to 5 s. */
+  /** Wait before retrying a failed batch, by attempt. Default 200 ms doubling to 5 s. */
   backoffMs?: (attempt: number) => number;
 }
 

@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import t from 'tap';
-import { createPartitionedMetrics, noPartitionedMetrics } from '../../../../src/agent/partitioned/metrics.js';
+import { createPartitionedMetrics } from '../../../../src/agent/partitioned/metrics.js';
 
 t.test('counters and the checkpoint histogram, with bounded labels', async (t) => {
   const registry = new Registry();
@@ -55,14 +55,4 @@ t.test('a registry of its own per agent: no global registration, no clash', asyn
   t.match(await a.metrics(), /routed_total\{pipeline="cpu"\} 1/);
   t.notMatch(await b.metrics(), /routed_total\{pipeline="cpu"\}/);
   t.throws(() => createPartitionedMetrics(a), /already been registered/, 'twice on one registry is an error');
-});
-
-t.test('noPartitionedMetrics accepts every call', async (t) => {
-  noPartitionedMetrics.routed('cpu', 1);
-  noPartitionedMetrics.processed('cpu', 1);
-  noPartitionedMetrics.refused('cpu', 'x');
-  noPartitionedMetrics.checkpoint(1);
-  noPartitionedMetrics.rolledBack('cpu');
-  noPartitionedMetrics.unrestorable('cpu');
-  t.pass();
 });
