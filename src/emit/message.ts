@@ -46,15 +46,18 @@ export function notificationMessage(exchange: string, notification: OsloNotifica
  */
 export function messageFromLine(text: string, exchange: string, now: number): EmitMessage | undefined {
   if (text.trim() === '') return undefined;
-  let value: PyJson;
+  let shape: unknown;
   try {
-    value = parsePyJson(text);
+    // Native parsing to tell the forms apart: a raw envelope is published as the line's own
+    // bytes, so only the other forms need the lossless (and much slower) parse.
+    shape = JSON.parse(text);
   } catch (error) {
     throw new BadInputError('not_json', `not JSON: ${(error as Error).message}`, error);
   }
-  if (!isRecord(value)) throw new BadInputError('bad_line', 'expected a JSON object');
+  if (!isRecord(shape)) throw new BadInputError('bad_line', 'expected a JSON object');
+  if (!('envelope' in shape) && 'oslo.message' in shape) return envelopeMessage(shape, text, exchange);
+  const value = parsePyJson(text) as Rec;
   if ('envelope' in value) return corpusMessage(value);
-  if ('oslo.message' in value) return envelopeMessage(value, exchange);
   if ('event_type' in value && 'payload' in value) return senderMessage(value, exchange, now);
   throw new BadInputError(
     'bad_line',
@@ -85,16 +88,24 @@ function corpusMessage(rec: Rec): EmitMessage {
   };
 }
 
-function envelopeMessage(rec: Rec, exchange: string): EmitMessage {
-  let inner: PyJson;
+/** A raw envelope line: published byte for byte, routed by the priority inside. */
+function envelopeMessage(rec: Rec, text: string, exchange: string): EmitMessage {
+  if (typeof rec['oslo.message'] !== 'string') {
+    throw new BadInputError('bad_line', 'envelope must be an oslo envelope ({"oslo.version", "oslo.message"})');
+  }
+  let inner: unknown;
   try {
-    inner = parsePyJson(rec['oslo.message'] as string);
+    inner = JSON.parse(rec['oslo.message']);
   } catch (error) {
     throw new BadInputError('not_json', `oslo.message is not JSON: ${(error as Error).message}`, error);
   }
   if (!isRecord(inner)) throw new BadInputError('bad_line', 'oslo.message must encode an object');
   const priority = stringField(inner, 'priority');
-  return { exchange, routingKey: notificationRoutingKey(NOTIFICATION_TOPIC, priority), body: envelopeBody(rec) };
+  return {
+    exchange,
+    routingKey: notificationRoutingKey(NOTIFICATION_TOPIC, priority),
+    body: Buffer.from(text.trim(), 'utf8'),
+  };
 }
 
 function senderMessage(rec: Rec, exchange: string, now: number): EmitMessage {

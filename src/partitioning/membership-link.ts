@@ -11,9 +11,21 @@ function isReply(err: unknown): boolean {
   return err instanceof Error && err.name === 'ReplyError';
 }
 
+/**
+ * ioredis's `commandTimeout` firing while the connection stays open. One alone is as likely a
+ * stalled event loop here (the timer runs before the reply waiting in the socket is read) as a
+ * hung server, so it takes two in a row to call Redis down. Safety does not rest on this: every
+ * lease has its own deadline timer.
+ */
+function isTimeout(err: unknown): boolean {
+  return err instanceof Error && err.message === 'Command timed out';
+}
+
 export class ConnectionLink {
   private up = false;
   private everUp = false;
+  /** A command timed out since the last success (see isTimeout). */
+  private timedOut = false;
   private readonly listeners = new Set<(event: ConnectionStatusEvent) => void>();
 
   private readonly onClose = () => this.failed(new Error('connection to Redis closed'));
@@ -39,6 +51,7 @@ export class ConnectionLink {
   }
 
   succeeded(): void {
+    this.timedOut = false;
     if (this.up) return;
     this.up = true;
     const again = this.everUp;
@@ -50,7 +63,13 @@ export class ConnectionLink {
 
   failed(err: unknown): void {
     if (isReply(err) || !this.up) return;
+    if (isTimeout(err) && !this.timedOut) {
+      this.timedOut = true;
+      this.logger?.warn({}, 'a Redis command timed out; Redis is called down if the next one does too');
+      return;
+    }
     this.up = false;
+    this.timedOut = false;
     const error = redactUrls(err instanceof Error ? err.message : String(err));
     this.logger?.warn({ error }, 'Redis unreachable');
     notify(this.listeners, { kind: 'redis-down', error }, this.logger);

@@ -59,6 +59,7 @@ t.test('bad lines', async (t) => {
     ['{"exchange": "x", "routing_key": "r", "envelope": 3}', /envelope must be an oslo envelope/],
     ['{"envelope": {}, "routing_key": "r"}', /exchange must be a non-empty string/],
     ['{"oslo.version": "2.0", "oslo.message": "{x"}', /oslo.message is not JSON/],
+    ['{"oslo.version": "2.0", "oslo.message": 5}', /envelope must be an oslo envelope/],
     ['{"oslo.version": "2.0", "oslo.message": "[]"}', /must encode an object/],
     ['{"event_type": "x", "payload": {}, "publisher_id": 1}', /publisher_id must be a string/],
     ['{"event_type": "x", "payload": {}, "publisher_id": "p", "ctxt": 1}', /ctxt must be an object/],
