@@ -11,6 +11,7 @@
  *
  *   npm run build && node dist/bench/partitioned.js
  *   BENCH_INSTANCES=2000 BENCH_POLLS=10 BENCH_WORKERS=1,2 BENCH_PREFETCH=300 BENCH_LOAD_RATE=1000
+ *   BENCH_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' (node flags for the workers only)
  *
  * The throughput window starts once every worker is in the group and all partitions are consumed
  * (so a later-starting second worker does not count against 2 workers) and ends when the last
@@ -72,7 +73,9 @@ class Worker {
     readonly output: string,
     config: string,
   ) {
-    this.child = spawn(process.execPath, [BIN, 'run', '--config-file', config], {
+    // Node flags for the workers only (`--cpu-prof --cpu-prof-dir=...`), which NODE_OPTIONS may not carry.
+    const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+    this.child = spawn(process.execPath, [...flags, BIN, 'run', '--config-file', config], {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, METERFLOW_LOG_LEVEL: 'info' },
     });

@@ -58,9 +58,14 @@ import {
 import { CEILOMETER_19, CEILOMETER_NEWTON } from '../helpers/paths.js';
 import { REDIS_URL, sharedRedis } from '../helpers/private-redis.js';
 
-const INSTANCES = Number(process.env.METERFLOW_CLUSTER_INSTANCES ?? 3000);
+const INSTANCES = Number(process.env.METERFLOW_CLUSTER_INSTANCES ?? 2000);
 const POLLS = Number(process.env.METERFLOW_CLUSTER_POLLS ?? 4);
-const RATE = Number(process.env.METERFLOW_CLUSTER_RATE ?? 500);
+/**
+ * Notifications/s (each carries ~11 samples). Kept below what the workers process on a 2-core
+ * machine shared with the broker, Redis and emit: at 500/s they fell behind, the membership
+ * changes drifted past the end of the load, and every step was CPU-starved.
+ */
+const RATE = Number(process.env.METERFLOW_CLUSTER_RATE ?? 300);
 /** `[meterflow] partition_lease_ttl` (seconds) of the workers; unset = the agent's default. */
 const LEASE_TTL = process.env.METERFLOW_CLUSTER_LEASE_TTL ? Number(process.env.METERFLOW_CLUSTER_LEASE_TTL) : undefined;
 const P = 8;
