@@ -123,7 +123,12 @@ export class PartitionCoordinator {
   private kick(): void {
     this.dirty = true;
     this.interrupt();
-    if (this.loop) return;
+    if (this.loop) {
+      // The running rebalance may wait seconds on consumers still starting; what the new plan
+      // takes away from us goes now, since another member may be waiting for exactly these leases.
+      if (this.runnable) this.releaseUnwanted();
+      return;
+    }
     this.loop = this.run().finally(() => {
       this.loop = undefined;
       // A kick between the loop's last check and here would otherwise be lost.
@@ -151,6 +156,11 @@ export class PartitionCoordinator {
     // Release first: another member may be waiting for exactly these leases.
     await Promise.all(moving.map((h) => this.handOff(h, 'moved')));
     await Promise.all(gaining.map((ref) => this.acquire(ref, generation)));
+  }
+
+  private releaseUnwanted(): void {
+    const wanted = this.plan();
+    for (const h of [...this.held.values()]) if (!wanted.has(h.key)) void this.handOff(h, 'moved');
   }
 
   private current(generation: number): boolean {

@@ -111,6 +111,8 @@ export class Consumers {
   gate: Promise<void> | undefined;
   failAcquire = new Set<string>();
   failRelease = false;
+  /** While an owner has one, its onAcquire waits for it (a consumer slow to start). */
+  readonly slowStart = new Map<string, Promise<void>>();
 
   constructor(
     private readonly locks: FakeLocks,
@@ -126,6 +128,7 @@ export class Consumers {
     return {
       onAcquire: async (ref, epoch) => {
         const key = refKey(ref);
+        await this.slowStart.get(owner);
         if (this.failAcquire.has(key)) throw new Error('state unreadable');
         if (this.active.has(key)) this.violations.push(`${owner}+${key} while ${this.active.get(key)} consumes`);
         if (this.locks.holders.get(key) !== owner) this.violations.push(`${owner}+${key} without the lease`);

@@ -168,6 +168,38 @@ t.test('a newer snapshot supersedes a queued one and a pending acquisition', asy
   t.same(w.consumers.violations, []);
 });
 
+t.test('a change during a rebalance stuck on a slow consumer start: what moves away goes at once', async (t) => {
+  const w = world();
+  const a = await w.start('a');
+  await w.timers.advance(50);
+  const kept = [...planFor('a', ['a', 'b'], w.pipelines, w.partitions).keys()];
+  const stuck = kept[0] ?? '';
+  let open = () => {};
+  w.consumers.slowStart.set(
+    'a',
+    new Promise<void>((resolve) => {
+      open = resolve;
+    }),
+  );
+  w.locks.lose('a', stuck); // a's next rebalance re-acquires it and waits on its consumer
+  await w.timers.advance(50);
+  t.ok(w.consumers.log.includes(`a-${stuck}:lost`));
+  const b = await w.start('b');
+  await w.timers.advance(1000);
+  t.same(
+    new Set(b.c.owned.map((r) => `${r.pipeline}/${r.partition}`)),
+    new Set(planFor('b', ['a', 'b'], w.pipelines, w.partitions).keys()),
+    'b consumes its share while a still waits for its consumer to start',
+  );
+  t.same(releasedBeforeAcquired(w.consumers.log, 'a', 'b', 'moved'), []);
+  w.consumers.slowStart.delete('a');
+  open();
+  await w.timers.advance(100);
+  t.same(new Set(a.c.owned.map((r) => `${r.pipeline}/${r.partition}`)), new Set(kept));
+  t.equal(w.consumers.active.size, 8, 'every partition consumed');
+  t.same(w.consumers.violations, []);
+});
+
 t.test('per-pipeline plans: each pipeline balanced, the extra partitions spread over members', async (t) => {
   const pipelines = ['cpu', 'disk', 'net', 'mem'];
   let salted = 0;
