@@ -142,7 +142,7 @@ const meterflowSection = section({
    */
   partition_migration: z.boolean().default(false),
   /** Seconds a partition lease lives without renewal (a dead worker's partitions move after it). Default 4. */
-  partition_lease_ttl: z.number().positive().default(4),
+  partition_lease_ttl: z.number().positive().default(3.5),
   /** Seconds a member lives without heartbeat before the others drop it. Default 3. */
   member_ttl: z.number().positive().default(3),
 });

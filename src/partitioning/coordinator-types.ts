@@ -60,7 +60,10 @@ export interface PartitionCoordinatorOptions {
   maxDebounceMs?: number;
   /** First delay between attempts at a busy lease; doubles up to retryMaxMs. Default 20 ms. */
   retryMinMs?: number;
-  /** Default 250 ms. */
+  /**
+   * Longest delay between attempts at a busy lease, so how late after it expired a dead owner's
+   * lease can be taken. Default 100 ms.
+   */
   retryMaxMs?: number;
   /** Where the meterflow_partition* metrics go; none when omitted. */
   registry?: Registry;

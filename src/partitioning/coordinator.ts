@@ -175,7 +175,7 @@ export class PartitionCoordinator {
     let delay = this.options.retryMinMs ?? 20;
     const backoff = async () => {
       await this.sleeps.sleep(delay);
-      delay = Math.min(delay * 2, this.options.retryMaxMs ?? 250);
+      delay = Math.min(delay * 2, this.options.retryMaxMs ?? 100);
     };
     for (;;) {
       await this.releasing.get(key);

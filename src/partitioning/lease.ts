@@ -13,7 +13,7 @@ import {
 import type { PartitionRef, RedisLike } from './types.js';
 
 /** Default lease TTL (ms). */
-export const DEFAULT_LEASE_TTL_MS = 4000;
+export const DEFAULT_LEASE_TTL_MS = 3500;
 
 export interface PartitionLeaseOptions {
   /** Coordination group (`meterflow:<group>:...` keys). */

@@ -50,7 +50,7 @@ t.test('defaults: no file, empty file, empty sections', async (t) => {
     partition_queue_prefix: 'ceilometer',
     group: 'meterflow',
     partition_migration: false,
-    partition_lease_ttl: 4,
+    partition_lease_ttl: 3.5,
     member_ttl: 3,
   });
 

@@ -77,7 +77,7 @@ t.test('a kolla-style ceilometer.conf end to end', async (t) => {
     partition_queue_prefix: 'ceilometer',
     group: 'meterflow-ctl-01',
     partition_migration: false,
-    partition_lease_ttl: 4,
+    partition_lease_ttl: 3.5,
     member_ttl: 3,
   });
   t.same(brief(warnings), [

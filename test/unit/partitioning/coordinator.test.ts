@@ -96,13 +96,13 @@ t.test('a silent death: busy leases are retried until they expire, then taken ov
   const before = w.locks.attempts.get(bKeys[0] ?? '') ?? 0;
   await w.timers.advance(1000);
   const perSecond = (w.locks.attempts.get(bKeys[0] ?? '') ?? 0) - before;
-  t.ok(perSecond <= 5, `backoff caps the retries (${perSecond}/s)`);
+  t.ok(perSecond <= 10, `backoff caps the retries (${perSecond}/s)`);
   for (const key of bKeys) w.locks.holders.delete(key); // b's leases ran out
   const expired = w.timers.clock.now();
   await w.timers.advance(300);
   t.equal(a.c.owned.length, 8);
   const took = Math.max(...w.consumers.times) - expired;
-  t.ok(took <= 250, `taken over ${took} ms after the leases expired`);
+  t.ok(took <= 100, `taken over ${took} ms after the leases expired`);
   t.same(
     w.consumers.violations.filter((v) => !v.includes('while b consumes')),
     [],
