@@ -37,6 +37,13 @@ export interface StageTwoOptions {
   startTimeoutMs?: number;
   /** Wait before retrying a failed batch, by attempt. Default 200 ms doubling to 5 s. */
   backoffMs?: (attempt: number) => number;
+  /**
+   * Samples per publish context and checkpoint. A batch holding more (a backlog: up to
+   * batch_size partition messages of a whole stage-1 batch each) is applied in slices of whole
+   * messages, and a release between two slices gives the rest back to the queue, so a hand-off
+   * waits for one slice instead of the whole batch. Default 2000.
+   */
+  maxContextSamples?: number;
 }
 
 interface Task {
@@ -189,32 +196,48 @@ export class StageTwo implements PartitionConsumer {
   }
 
   private async handle(task: Task, batch: readonly Delivery[]): Promise<BatchOutcome> {
-    const outcome: BatchOutcome = { ack: [], retry: [], deadLetter: [], requeue: [] };
-    const accepted: Delivery[] = [];
-    const samples: Sample[] = [];
+    const requeue: Delivery[] = [];
+    const outcome: BatchOutcome = { ack: [], retry: [], deadLetter: [], requeue };
+    const slices: { deliveries: Delivery[]; samples: Sample[] }[] = [];
+    const limit = this.options.maxContextSamples ?? 2000;
+    let slice: (typeof slices)[number] | undefined;
     for (const delivery of batch) {
+      let decoded: Sample[];
       try {
-        for (const sample of decodeSamples(delivery.body, this.options.telemetrySecret)) samples.push(sample);
-        accepted.push(delivery);
+        decoded = decodeSamples(delivery.body, this.options.telemetrySecret);
       } catch (err) {
         const reason = err instanceof BadInputError ? err.reason : 'invalid_partition_message';
         this.options.metrics.refused(task.ref.pipeline, reason);
         this.logger.warn({ partition: task.key, reason, error: (err as Error).message }, 'partition message refused');
         outcome.deadLetter.push({ delivery, reason, error: (err as Error).message });
+        continue;
       }
+      if (!slice || (slice.samples.length > 0 && slice.samples.length + decoded.length > limit)) {
+        slice = { deliveries: [], samples: [] };
+        slices.push(slice);
+      }
+      slice.deliveries.push(delivery);
+      for (const sample of decoded) slice.samples.push(sample);
     }
-    if (accepted.length === 0) return outcome;
-    const result = await this.applyWithRetries(task, samples);
-    if (result === 'done') {
-      outcome.ack = accepted;
-      this.options.metrics.processed(task.ref.pipeline, samples.length);
-    } else if (result === 'given-up') {
-      // Back to the queue (nack with requeue: its place is kept) for the partition's next owner.
-      outcome.requeue = accepted;
-    } else {
-      this.options.metrics.refused(task.ref.pipeline, 'retries_exhausted');
-      for (const delivery of accepted) {
-        outcome.deadLetter.push({ delivery, reason: 'retries_exhausted', error: result.error });
+    for (const [i, { deliveries, samples }] of slices.entries()) {
+      if (i > 0 && task.stop.signal.aborted) {
+        // Released meanwhile: what was applied is acked, the rest goes back in place.
+        for (const rest of slices.slice(i)) requeue.push(...rest.deliveries);
+        break;
+      }
+      const result = await this.applyWithRetries(task, samples);
+      if (result === 'done') {
+        outcome.ack.push(...deliveries);
+        this.options.metrics.processed(task.ref.pipeline, samples.length);
+      } else if (result === 'given-up') {
+        // Back to the queue (nack with requeue: its place is kept) for the partition's next owner.
+        for (const rest of slices.slice(i)) requeue.push(...rest.deliveries);
+        break;
+      } else {
+        this.options.metrics.refused(task.ref.pipeline, 'retries_exhausted');
+        for (const delivery of deliveries) {
+          outcome.deadLetter.push({ delivery, reason: 'retries_exhausted', error: result.error });
+        }
       }
     }
     return outcome;

@@ -161,6 +161,8 @@ export class FakeStore {
   readonly failAfterApply: Error[] = [];
   readonly failLoads: Error[] = [];
   loads = 0;
+  /** Runs at the start of every write (a release arriving during a checkpoint, say). */
+  beforeWrite: () => void | Promise<void> = () => undefined;
 
   async load(ref: PartitionRef): Promise<LoadedState | null> {
     this.loads += 1;
@@ -177,6 +179,7 @@ export class FakeStore {
     options: WriteOptions = {},
   ): Promise<{ applied: boolean; bytes: number; entries: number }> {
     await Promise.resolve();
+    await this.beforeWrite();
     const error = this.failWrites.shift();
     if (error) throw error;
     this.writes.push({ ref, epoch, changes: clone(changes), full: options.full === true });

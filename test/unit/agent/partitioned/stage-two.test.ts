@@ -25,6 +25,7 @@ interface SetupOptions {
   maxAttempts?: number;
   backoffMs?: (attempt: number) => number;
   startTimeoutMs?: number;
+  maxContextSamples?: number;
 }
 
 function setup(t: { teardown(fn: () => void): void }, options: SetupOptions = {}) {
@@ -50,6 +51,7 @@ function setup(t: { teardown(fn: () => void): void }, options: SetupOptions = {}
     backoffMs: options.backoffMs ?? (() => 0),
     ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
     ...(options.startTimeoutMs === undefined ? {} : { startTimeoutMs: options.startTimeoutMs }),
+    ...(options.maxContextSamples === undefined ? {} : { maxContextSamples: options.maxContextSamples }),
   });
   /** What the previous owner left: the rate transformer having seen `samples`. */
   const seed = (samples: Sample[], ref = REF, epoch = 3) => {
@@ -161,6 +163,60 @@ t.test('several messages are one publish context; the outcome acks them after th
     ['cpu_rate', 'r1', 2e9],
   ]);
   t.match(await s.registry.metrics(), new RegExp(`processed_total\\{pipeline="${RATE}"\\} 5\\n`));
+});
+
+t.test('a batch over maxContextSamples is applied in slices of whole messages, one checkpoint each', async (t) => {
+  const s = setup(t, { maxContextSamples: 2 });
+  await s.stageTwo.onAcquire(REF, 4);
+  const batch = batchOf(
+    [cpu('r1', 100e9, 0), cpu('r2', 0, 0)],
+    [cpu('r1', 160e9, 60)],
+    [cpu('r2', 30e9, 60), cpu('r1', 280e9, 120)],
+    [cpu('r2', 90e9, 120), cpu('r1', 340e9, 180), cpu('r2', 150e9, 180)],
+  );
+  const outcome = await s.listeners[0]!.deliver(batch);
+  t.same(outcome, acked(batch));
+  t.equal(s.store.writes.length, 4, 'slices [2], [1], [2], [3]: a message is never split');
+  t.same(rates(s.published()), [
+    ['cpu_rate', 'r1', 1e9],
+    ['cpu_rate', 'r2', 0.5e9],
+    ['cpu_rate', 'r1', 2e9],
+    ['cpu_rate', 'r2', 1e9],
+    ['cpu_rate', 'r1', 1e9],
+    ['cpu_rate', 'r2', 1e9],
+  ]);
+});
+
+t.test('a release during a slice: that slice is finished and acked, the rest goes back in place', async (t) => {
+  const s = setup(t, { maxContextSamples: 2 });
+  await s.stageTwo.onAcquire(REF, 4);
+  const batch = batchOf(
+    [cpu('r1', 100e9, 0), cpu('r2', 0, 0)],
+    [cpu('r1', 160e9, 60)],
+    [cpu('r2', 30e9, 60)],
+  );
+  let release: Promise<void> | undefined;
+  s.store.beforeWrite = () => {
+    release ??= s.stageTwo.onRelease(REF, 'moved');
+  };
+  const outcome = await s.listeners[0]!.deliver(batch);
+  await release;
+  t.same(outcome.ack, batch.slice(0, 1), 'the first slice, checkpointed, is acked');
+  t.same(outcome.requeue, batch.slice(1), 'the rest is requeued for the next owner');
+  t.equal(s.store.writes.length, 1);
+  t.same(rates(s.published()), [], 'the first slice (first points only) published nothing');
+  const next = setup(t);
+  next.store.put(REF, 4, s.store.writes[0]!.changes);
+  await next.stageTwo.onAcquire(REF, 5);
+  await next.listeners[0]!.deliver(batch.slice(1));
+  t.same(
+    rates(next.published()),
+    [
+      ['cpu_rate', 'r1', 1e9],
+      ['cpu_rate', 'r2', 0.5e9],
+    ],
+    'the next owner continues from the checkpoint',
+  );
 });
 
 t.test('a forged message is dead-lettered alone, before it can touch the state', async (t) => {
