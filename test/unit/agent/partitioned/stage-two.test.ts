@@ -190,11 +190,7 @@ t.test('a batch over maxContextSamples is applied in slices of whole messages, o
 t.test('a release during a slice: that slice is finished and acked, the rest goes back in place', async (t) => {
   const s = setup(t, { maxContextSamples: 2 });
   await s.stageTwo.onAcquire(REF, 4);
-  const batch = batchOf(
-    [cpu('r1', 100e9, 0), cpu('r2', 0, 0)],
-    [cpu('r1', 160e9, 60)],
-    [cpu('r2', 30e9, 60)],
-  );
+  const batch = batchOf([cpu('r1', 100e9, 0), cpu('r2', 0, 0)], [cpu('r1', 160e9, 60)], [cpu('r2', 30e9, 60)]);
   let release: Promise<void> | undefined;
   s.store.beforeWrite = () => {
     release ??= s.stageTwo.onRelease(REF, 'moved');
