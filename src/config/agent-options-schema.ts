@@ -141,7 +141,7 @@ const meterflowSection = section({
    * migration, see docs/partitioning.md); without it such a start is refused. Default false.
    */
   partition_migration: z.boolean().default(false),
-  /** Seconds a partition lease lives without renewal (a dead worker's partitions move after it). Default 4. */
+  /** Seconds a partition lease lives without renewal (a dead worker's partitions move after it). Default 3.5. */
   partition_lease_ttl: z.number().positive().default(3.5),
   /** Seconds a member lives without heartbeat before the others drop it. Default 3. */
   member_ttl: z.number().positive().default(3),

@@ -219,10 +219,13 @@ export class StageTwo implements PartitionConsumer {
       slice.deliveries.push(delivery);
       for (const sample of decoded) slice.samples.push(sample);
     }
+    // Back to the queue (nack with requeue: its place is kept) for the partition's next owner.
+    const giveBack = (from: number) => {
+      for (const rest of slices.slice(from)) requeue.push(...rest.deliveries);
+    };
     for (const [i, { deliveries, samples }] of slices.entries()) {
       if (i > 0 && task.stop.signal.aborted) {
-        // Released meanwhile: what was applied is acked, the rest goes back in place.
-        for (const rest of slices.slice(i)) requeue.push(...rest.deliveries);
+        giveBack(i); // released meanwhile: what was applied is acked
         break;
       }
       const result = await this.applyWithRetries(task, samples);
@@ -230,8 +233,7 @@ export class StageTwo implements PartitionConsumer {
         outcome.ack.push(...deliveries);
         this.options.metrics.processed(task.ref.pipeline, samples.length);
       } else if (result === 'given-up') {
-        // Back to the queue (nack with requeue: its place is kept) for the partition's next owner.
-        for (const rest of slices.slice(i)) requeue.push(...rest.deliveries);
+        giveBack(i);
         break;
       } else {
         this.options.metrics.refused(task.ref.pipeline, 'retries_exhausted');
