@@ -6,7 +6,7 @@ import { NotificationFilter } from './filter.js';
 import type { NotificationFilterSpec } from './filter.js';
 import { isPyDict } from './values.js';
 import { BadInputError } from '../errors.js';
-import { sampleFromRecord } from '../model/index.js';
+import { samePyJson, sampleFromRecord, shareDict } from '../model/index.js';
 import type { Event, Sample } from '../model/index.js';
 
 /** Everything one notification turned into, and everything that went wrong on the way. */
@@ -132,9 +132,16 @@ export class NotificationConverter {
       out.failures.push({ definition: POLLING_EVENT_TYPE, message: 'payload.samples must be a list' });
       return;
     }
+    // A polling agent sends a resource's meters together: consecutive samples with equal metadata
+    // share one dict, rendered and signed once for all of them (model/shared-dict.ts).
+    let previous: Sample['resource_metadata'] | undefined;
     samples.forEach((record, i) => {
       try {
-        out.samples.push(sampleFromRecord(record, { source: this.options.sampleSource, newId: this.options.newId }));
+        const sample = sampleFromRecord(record, { source: this.options.sampleSource, newId: this.options.newId });
+        if (previous !== undefined && samePyJson(previous, sample.resource_metadata))
+          sample.resource_metadata = previous;
+        else previous = sample.resource_metadata = shareDict(sample.resource_metadata);
+        out.samples.push(sample);
         out.sampleOrigins.push(POLLING_EVENT_TYPE);
       } catch (err) {
         const detail = err instanceof BadInputError ? err.message : String(err);

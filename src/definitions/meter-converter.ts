@@ -6,7 +6,14 @@ import type { Notification, NotificationMessage } from './notification.js';
 import type { PluginContext } from './plugins.js';
 import { isPyDict, pyTruthy } from './values.js';
 import type { PyDict } from './values.js';
-import { coerceVolume, isoFromEpochMs, normalizeSampleTimestamp, pyStr, SAMPLE_TYPES } from '../model/index.js';
+import {
+  coerceVolume,
+  isoFromEpochMs,
+  normalizeSampleTimestamp,
+  pyStr,
+  SAMPLE_TYPES,
+  shareDict,
+} from '../model/index.js';
 import type { PyJson, Sample, SampleType } from '../model/index.js';
 
 /** Options of the sample side of the conversion (Ceilometer `[DEFAULT]` names). */
@@ -180,8 +187,8 @@ export class MeterConverter {
       const meta = definition.userMetadata.first(msg, context);
       if (pyTruthy(meta)) this.addUserMetadata(meta, metadata);
     }
-    // Frozen: shared by several samples and signed once (see model/signature.ts).
-    return Object.freeze(Object.keys(metadata).length > 0 ? metadata : payloadMetadata(message));
+    // Shared by several samples, rendered and signed once (see model/shared-dict.ts).
+    return shareDict(Object.keys(metadata).length > 0 ? metadata : payloadMetadata(message));
   }
 
   private evaluate(definition: MeterDefinition, scope: Scope): Values[] {

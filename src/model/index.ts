@@ -7,6 +7,7 @@ export * from './py-float.js';
 export * from './py-json.js';
 export * from './py-str.js';
 export * from './sample.js';
+export * from './shared-dict.js';
 export * from './signature.js';
 export * from './time.js';
 export * from './volume.js';

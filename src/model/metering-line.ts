@@ -4,6 +4,7 @@
  * their message (ids, timestamp, metadata): that part is rendered once, and what a meter
  * definition fixes (name, type, unit) once per meter.
  */
+import { flat } from './flat.js';
 import { PyFloat } from './py-float.js';
 import { dumpsPyJson } from './py-json-dump.js';
 import { pyStr } from './py-str.js';
@@ -67,10 +68,11 @@ function meterHead(sample: Sample): MeterHead {
     source,
     type,
     unit,
-    signed: `counter_name${pyStr(name)}counter_type${pyStr(type)}counter_unit${pyStr(unit)}counter_volume`,
-    json:
+    signed: flat(`counter_name${pyStr(name)}counter_type${pyStr(type)}counter_unit${pyStr(unit)}counter_volume`),
+    json: flat(
       `{"source": ${dumpsPyJson(source)}, "counter_name": ${dumpsPyJson(name)}, ` +
-      `"counter_type": ${dumpsPyJson(type)}, "counter_unit": ${dumpsPyJson(unit)}, "counter_volume": `,
+        `"counter_type": ${dumpsPyJson(type)}, "counter_unit": ${dumpsPyJson(unit)}, "counter_volume": `,
+    ),
   };
   if (known !== undefined || HEADS.size < HEADS_LIMIT) HEADS.set(name, head);
   return head;
@@ -159,17 +161,19 @@ function sharedParts(sample: Sample): SharedParts | null {
     resource,
     timestamp,
     metadata,
-    signedTail:
+    signedTail: flat(
       signedItem('project_id', project) +
-      signedItem('resource_id', resource) +
-      signedItem('resource_metadata', metadata) +
-      signedItem('source', source) +
-      signedItem('timestamp', timestamp) +
-      signedItem('user_id', user),
-    jsonMiddle:
+        signedItem('resource_id', resource) +
+        signedItem('resource_metadata', metadata) +
+        signedItem('source', source) +
+        signedItem('timestamp', timestamp) +
+        signedItem('user_id', user),
+    ),
+    jsonMiddle: flat(
       `, "user_id": ${dumpsPyJson(user)}, "project_id": ${dumpsPyJson(project)}, ` +
-      `"resource_id": ${dumpsPyJson(resource)}, "timestamp": ${dumpsPyJson(timestamp)}, ` +
-      `"resource_metadata": ${dumpsPyJson(metadata)}`,
+        `"resource_id": ${dumpsPyJson(resource)}, "timestamp": ${dumpsPyJson(timestamp)}, ` +
+        `"resource_metadata": ${dumpsPyJson(metadata)}`,
+    ),
   };
   return lastShared;
 }

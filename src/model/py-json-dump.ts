@@ -5,6 +5,8 @@
 import { PyFloat } from './py-float.js';
 import { floatRepr, intStr } from './py-str.js';
 import { RecentByIdentity } from './recent.js';
+import { flat } from './flat.js';
+import { renderingsOf } from './shared-dict.js';
 
 /** Strings needing no escape under `ensure_ascii`: printable ASCII without `"` and `\`. */
 const PLAIN_JSON_STRING = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
@@ -52,6 +54,7 @@ const STYLES: DumpStyle[] = [
   { itemSep: ', ', keySep: ': ', str: unicodeString, frozen: new RecentByIdentity(RECENT_FROZEN) },
   { itemSep: ',', keySep: ':', str: unicodeString, frozen: new RecentByIdentity(RECENT_FROZEN) },
 ];
+const DEFAULT_STYLE = STYLES[0];
 
 /**
  * Python `json.dumps(value)` (ensure_ascii, allow_nan, insertion key order). Object properties
@@ -105,9 +108,14 @@ function dumpObject(obj: object, style: DumpStyle): string {
 }
 
 function dumpFrozen(obj: object, style: DumpStyle): string {
+  const shared = style === DEFAULT_STYLE ? renderingsOf(obj) : undefined;
+  if (shared !== undefined) {
+    shared.json ??= flat(dumpObject(obj, style));
+    return shared.json;
+  }
   let text = style.frozen.get(obj);
   if (text === undefined) {
-    text = dumpObject(obj, style);
+    text = flat(dumpObject(obj, style));
     style.frozen.set(obj, text);
   }
   return text;

@@ -56,14 +56,17 @@ function hasNumber(value: PyJson): boolean {
  * like the nanosecond timestamps of `compute.metrics.update`), decimals without exponent whose
  * integer part has at most 15 digits and whose first fraction digit is 1–8 (at least 0.1 from
  * any integer, far more than half an ulp below 10^15: never read as an integral value, so
- * `JSON.parse`'s plain number is what the lossless parser returns too), and anything else but
+ * `JSON.parse`'s plain number is what the lossless parser returns too), decimals of at most 15
+ * digits in all with a non-zero fraction digit (`0.05`, `7.96`: at least 10^-f from an integer
+ * with f fraction digits, while half an ulp is below 10^(i-15.9) for i integer digits, so never
+ * integral either), and anything else but
  * `.`, `N`(aN) and `I`(nfinity). A failing number alternative backtracks at most 15 digits,
  * every alternative ends on a lookahead that cannot stop inside a digit run, and strings use the
  * unrolled-loop form, so there is no backtracking blow-up; irregexp scans a notification twice
  * as fast as the loop below (which stays conservative: any `.` means the lossless parser).
  */
 const PLAIN_TOKENS =
-  /^(?:[^"\d.NI]|"[^"\\]*(?:\\.[^"\\]*)*"|\d{1,15}(?![\d.eE])|[1-8]\d{15}(?![\d.eE])|\d{1,15}\.[1-8]\d*(?![\d.eE]))*/;
+  /^(?:[^"\d.NI]|"[^"\\]*(?:\\.[^"\\]*)*"|\d{1,15}(?![\d.eE])|[1-8]\d{15}(?![\d.eE])|\d{1,15}\.[1-8]\d*(?![\d.eE])|(?=[\d.]{3,16}(?![\d.eE]))\d+\.\d*[1-9]\d*(?![\d.eE]))*/;
 /** Beyond this the loop scans instead: the regex engine's backtrack stack grows with the text. */
 const REGEX_SCAN_LIMIT = 256 * 1024;
 

@@ -7,6 +7,8 @@ import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 import { PyFloat } from './py-float.js';
 import { comparePyStr, pyReprBytesList, pyStr } from './py-str.js';
 import { RecentByIdentity } from './recent.js';
+import { flat } from './flat.js';
+import { renderingsOf } from './shared-dict.js';
 import type { PyJson } from './sample.js';
 
 /** A message as signed: a dict of Python-typed values (`undefined` values are ignored). */
@@ -86,9 +88,17 @@ export function signedItem(name: string, value: PyJson | undefined): string {
 
 function nestedData(dict: { [key: string]: PyJson }, prefix: string): string {
   if (!Object.isFrozen(dict)) return signedData(dict, prefix);
+  const shared = renderingsOf(dict);
+  if (shared !== undefined) {
+    if (shared.signedPrefix !== prefix || shared.signed === undefined) {
+      shared.signed = flat(signedData(dict, prefix));
+      shared.signedPrefix = prefix;
+    }
+    return shared.signed;
+  }
   const known = RENDERED.get(dict);
   if (known?.prefix === prefix) return known.data;
-  const data = signedData(dict, prefix);
+  const data = flat(signedData(dict, prefix));
   RENDERED.set(dict, { prefix, data });
   return data;
 }

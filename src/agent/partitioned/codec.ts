@@ -14,6 +14,7 @@ import {
   sampleFromRecord,
   verifySignature,
 } from '../../model/index.js';
+import { MetadataCache, splitLine } from './metadata-cache.js';
 
 export const PARTITION_CONTENT_TYPE = 'application/x-ndjson';
 
@@ -47,9 +48,9 @@ export function encodeSamples(
  * `invalid_sample` or `bad_signature`) naming the first offending sample; a message with one bad
  * sample is refused whole, so nothing of it reaches transformer state.
  */
-export function decodeSamples(body: Buffer, secret: string): Sample[] {
+export function decodeSamples(body: Buffer, secret: string, metadata: MetadataCache = METADATA): Sample[] {
   const samples: Sample[] = [];
-  records(body.toString('utf8')).forEach((record: unknown, i) => {
+  records(body.toString('utf8'), metadata).forEach((record: unknown, i) => {
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
       throw new BadInputError(INVALID_PARTITION_MESSAGE, `sample ${i}: expected an object`);
     }
@@ -80,8 +81,11 @@ export function decodeSamples(body: Buffer, secret: string): Sample[] {
   return samples;
 }
 
+/** This process's metadata texts (one stage 2 per process). */
+const METADATA = new MetadataCache();
+
 /** The records of a body: JSON lines, or one JSON array. */
-function records(text: string): unknown[] {
+function records(text: string, metadata: MetadataCache): unknown[] {
   const parse = (json: string, what: string): unknown => {
     try {
       return parsePyJson(json);
@@ -95,5 +99,31 @@ function records(text: string): unknown[] {
     return parsed;
   }
   const lines = text.split('\n').filter((line) => line.trim() !== '');
-  return lines.map((line, i) => parse(line, `line ${i + 1}`));
+  return lines.map((line, i) => withSharedMetadata(line, metadata) ?? parse(line, `line ${i + 1}`));
+}
+
+/**
+ * The record of a line whose metadata is in the cache (or parses as an object): the rest of the
+ * line parsed with the metadata as null, then the shared dict put in its place. Undefined when
+ * the line does not have that form; the caller then parses it whole, which also reports errors.
+ */
+function withSharedMetadata(line: string, cache: MetadataCache): unknown {
+  const split = splitLine(line);
+  if (split === null) return undefined;
+  const metadata = cache.lookup(split.metadata);
+  if (metadata === undefined) return undefined;
+  let record: unknown;
+  try {
+    record = parsePyJson(`${split.head}null${split.tail}`);
+  } catch {
+    return undefined;
+  }
+  if (
+    typeof record !== 'object' ||
+    record === null ||
+    (record as { resource_metadata?: unknown }).resource_metadata !== null
+  )
+    return undefined;
+  (record as { resource_metadata: unknown }).resource_metadata = metadata;
+  return record;
 }

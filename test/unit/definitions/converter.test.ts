@@ -131,6 +131,31 @@ t.test('telemetry.polling: payload.samples kept with their ids and monotonic_tim
   t.equal(out.event, null, 'sample priority: no event');
 });
 
+t.test('telemetry.polling: consecutive samples with equal metadata share one frozen dict', async (t) => {
+  const vnic = { host: 'h', mac: 'fa:16' };
+  const out = run({
+    priority: 'sample',
+    event_type: 'telemetry.polling',
+    payload: {
+      samples: [
+        POLLED,
+        { ...POLLED, counter_name: 'disk.read.bytes', resource_metadata: { host: 'h' } },
+        { ...POLLED, counter_name: 'network.incoming.bytes', resource_metadata: vnic },
+        { ...POLLED, counter_name: 'network.outgoing.bytes', resource_metadata: { ...vnic } },
+        { ...POLLED, counter_name: 'memory', resource_metadata: { host: 'h', size: 1 } },
+        { ...POLLED, counter_name: 'memory.usage', resource_metadata: { size: 1, host: 'h' } },
+      ],
+    },
+  });
+  const [cpu, disk, rx, tx, mem, usage] = out.samples.map((s) => s.resource_metadata);
+  t.equal(cpu, disk, 'equal metadata: one dict');
+  t.equal(rx, tx);
+  t.not(disk, rx, 'different metadata: its own dict');
+  t.not(mem, usage, 'same items in another order dump differently: not shared');
+  t.same(usage, { size: 1, host: 'h' });
+  for (const m of [cpu, rx, mem, usage]) t.ok(Object.isFrozen(m));
+});
+
 t.test('telemetry.polling: an invalid sample is dropped alone', async (t) => {
   const out = run({
     priority: 'sample',

@@ -125,6 +125,19 @@ t.test('decimals that cannot be integral stay on the native parser, the rest go 
     ['1.55e3', new PyFloat(1550)],
     ['1.25E+2', new PyFloat(125)],
     ['4.5e-1', 0.45],
+    // At most 15 digits with a non-zero fraction digit: native, whatever the first fraction digit.
+    ['0.05', 0.05],
+    ['-7.96', -7.96],
+    ['4568333.095969', 4568333.095969],
+    ['99999999999999.9', 99999999999999.9],
+    ['0.000000000001', 1e-12],
+    ['1.000', new PyFloat(1)],
+    ['0.0', new PyFloat(0)],
+    ['-0.0', new PyFloat(-0)],
+    // Longer: lossless, integral or not.
+    ['0.99999999999999999', new PyFloat(1)],
+    ['4503599627370495.9', new PyFloat(4503599627370496)],
+    ['12345678901234.09', 12345678901234.09],
   ];
   for (const [token, want] of cases) {
     t.same(parsePyJson(`{"v": ${token}, "s": "x"}`), { v: want, s: 'x' }, token);

@@ -1,0 +1,77 @@
+import t from 'tap';
+import { PyFloat } from '../../../src/model/py-float.js';
+import { dumpsPyJson } from '../../../src/model/py-json.js';
+import type { PyJson } from '../../../src/model/sample.js';
+import { renderingsOf, samePyJson, shareDict } from '../../../src/model/shared-dict.js';
+import { computeSignature, signedItem } from '../../../src/model/signature.js';
+
+const metadata = (): { [key: string]: PyJson } => ({
+  display_name: 'vm-1 é',
+  flavor: { id: '2', vcpus: 1, ram: new PyFloat(2048) },
+  image: null,
+  tags: ['a', 1, 1.5],
+  big: 123456789012345678n,
+});
+
+t.test('a shared dict reads, dumps and signs as the plain dict it is', async (t) => {
+  const plain = metadata();
+  const shared = shareDict(metadata());
+  t.ok(Object.isFrozen(shared));
+  t.same(Object.keys(shared), Object.keys(plain));
+  t.same({ ...shared }, plain, 'spread sees no extra key');
+  t.equal(
+    JSON.stringify(shared, (_k, v) => (typeof v === 'bigint' ? String(v) : v)),
+    JSON.stringify(plain, (_k, v) => (typeof v === 'bigint' ? String(v) : v)),
+  );
+  const keysIn: string[] = [];
+  for (const key in shared) keysIn.push(key);
+  t.same(keysIn, Object.keys(plain), 'for…in sees no extra key');
+  for (let round = 0; round < 2; round++) {
+    t.equal(dumpsPyJson(shared), dumpsPyJson(plain), `dumps, round ${round}`);
+    t.equal(dumpsPyJson(shared, { compact: true }), dumpsPyJson(plain, { compact: true }), `compact, round ${round}`);
+    t.equal(signedItem('resource_metadata', shared), signedItem('resource_metadata', plain), `signed, round ${round}`);
+    t.equal(signedItem('other', shared), signedItem('other', plain), `other prefix, round ${round}`);
+  }
+  const secret = 'change this for valid signing';
+  t.equal(
+    computeSignature({ counter_name: 'cpu', resource_metadata: shared }, secret),
+    computeSignature({ counter_name: 'cpu', resource_metadata: plain }, secret),
+  );
+});
+
+t.test('renderings are made once, on the object, when first needed', async (t) => {
+  const shared = shareDict(metadata());
+  const slot = renderingsOf(shared);
+  t.ok(slot);
+  t.equal(slot?.json, undefined);
+  const json = dumpsPyJson(shared);
+  t.equal(slot?.json, json);
+  t.equal(dumpsPyJson({ m: shared }), `{"m": ${json}}`, 'nested use reads the same rendering');
+  signedItem('resource_metadata', shared);
+  t.equal(slot?.signedPrefix, 'resource_metadata:');
+  t.equal(slot?.signed, signedItem('resource_metadata', metadata()));
+  t.equal(renderingsOf(metadata()), undefined, 'a plain dict has none');
+  const frozen = Object.freeze(metadata());
+  t.equal(shareDict(frozen), frozen, 'an already frozen dict is kept as it is');
+  t.equal(renderingsOf(frozen), undefined);
+  t.equal(renderingsOf(shareDict({}, '{}'))?.json, '{}', 'a known rendering can be given');
+});
+
+t.test('samePyJson: same value, same Python type, same key order', async (t) => {
+  t.ok(samePyJson(metadata(), metadata()));
+  t.ok(samePyJson(null, null));
+  t.ok(samePyJson([1, 'a'], [1, 'a']));
+  t.ok(samePyJson(new PyFloat(1), new PyFloat(1)));
+  t.notOk(samePyJson(1, new PyFloat(1)), 'int and float differ');
+  t.notOk(samePyJson(new PyFloat(1), 1));
+  t.notOk(samePyJson(new PyFloat(0), new PyFloat(-0)), '0.0 and -0.0 dump differently');
+  t.notOk(samePyJson(1n, 1), 'bigint and number differ');
+  t.notOk(samePyJson({ a: 1, b: 2 }, { b: 2, a: 1 }), 'key order matters (dumps differ)');
+  t.notOk(samePyJson({ a: 1 }, { a: 1, b: 2 }));
+  t.notOk(samePyJson({ a: 1, b: undefined as unknown as PyJson }, { a: 1, c: undefined as unknown as PyJson }));
+  t.notOk(samePyJson([1], [1, 2]));
+  t.notOk(samePyJson([1], { 0: 1 }));
+  t.notOk(samePyJson({ a: [1] }, { a: [2] }));
+  t.notOk(samePyJson(null, {}));
+  t.notOk(samePyJson('1', 1));
+});
