@@ -13,8 +13,3 @@ export function flat(text: string): string {
   if (text.length > 0) sink ^= text.charCodeAt(text.length >> 1);
   return text;
 }
-
-/** For tests: the value the reads accumulated (keeps `sink` observable). */
-export function flatReads(): number {
-  return sink;
-}

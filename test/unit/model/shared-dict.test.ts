@@ -2,6 +2,7 @@ import t from 'tap';
 import { PyFloat } from '../../../src/model/py-float.js';
 import { dumpsPyJson } from '../../../src/model/py-json.js';
 import type { PyJson } from '../../../src/model/sample.js';
+import { flat } from '../../../src/model/flat.js';
 import { renderingsOf, samePyJson, shareDict } from '../../../src/model/shared-dict.js';
 import { computeSignature, signedItem } from '../../../src/model/signature.js';
 
@@ -74,4 +75,12 @@ t.test('samePyJson: same value, same Python type, same key order', async (t) => 
   t.notOk(samePyJson({ a: [1] }, { a: [2] }));
   t.notOk(samePyJson(null, {}));
   t.notOk(samePyJson('1', 1));
+});
+
+t.test('flat keeps the value of a concatenated string', async (t) => {
+  let text = '';
+  for (let i = 0; i < 200; i++) text += `k${i}:v${i * 7};`;
+  const copy = `${text}`;
+  t.equal(flat(text), copy);
+  t.equal(flat(''), '');
 });
