@@ -7,7 +7,8 @@
  *
  *   npm run build && node dist/bench/ingest.js            # BENCH_NOTIFICATIONS=50000 by default
  *
- * BENCH_BATCH_SIZES (default 1,100), BENCH_PREFETCH (300), BENCH_WORKERS (1); BENCH_CPU_PROF=<dir>
+ * BENCH_BATCH_SIZES (default 1,100), BENCH_PREFETCH (300), BENCH_WORKERS (`[notification] workers`, default
+ * 1,2: every batch size with each); BENCH_CPU_PROF=<dir>
  * profiles the agent, BENCH_NODE_FLAGS passes node flags to it. `agent_cpu_us` is the CPU time
  * (user + system, workers included) the agent used per notification while it drained the queues.
  */
@@ -75,6 +76,7 @@ async function meterflow(
   vhost: string,
   queues: string[],
   batchSize: number,
+  workers: number,
 ): Promise<{ rate: number; cpuUs: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'mf-bench-'));
   writeFileSync(
@@ -88,7 +90,7 @@ async function meterflow(
   const config = join(dir, 'meterflow.yaml');
   writeFileSync(
     config,
-    `DEFAULT: {transport_url: '${url}'}\nnotification: {batch_size: ${batchSize}, batch_timeout: 0.1, workers: ${process.env.BENCH_WORKERS ?? 1}}\noslo_messaging_rabbit: {rabbit_qos_prefetch_count: ${PREFETCH}}\nmeter: {meter_definitions_dirs: ['${CEILOMETER_19}/meters.yaml']}\nevent: {definitions_cfg_file: '${CEILOMETER_19}/event_definitions.yaml'}\n`,
+    `DEFAULT: {transport_url: '${url}'}\nnotification: {batch_size: ${batchSize}, batch_timeout: 0.1, workers: ${workers}}\noslo_messaging_rabbit: {rabbit_qos_prefetch_count: ${PREFETCH}}\nmeter: {meter_definitions_dirs: ['${CEILOMETER_19}/meters.yaml']}\nevent: {definitions_cfg_file: '${CEILOMETER_19}/event_definitions.yaml'}\n`,
   );
   const conn = await amqp.connect(url);
   const ch = await conn.createChannel();
@@ -127,22 +129,26 @@ async function meterflow(
 async function main(): Promise<void> {
   const messages = workload(N);
   const rows: Record<string, number | string>[] = [];
+  const workerCounts = (process.env.BENCH_WORKERS ?? '1,2').split(',').map(Number);
   for (const batchSize of (process.env.BENCH_BATCH_SIZES ?? '1,100').split(',').map(Number)) {
-    await withVhost(async (url, vhost) => {
-      const { queues } = await prefill(url, messages);
-      const raw = await ceiling(url, queues, PREFETCH, N);
-      await purge(url, queues);
-      await prefill(url, messages);
-      const ours = await meterflow(url, vhost, queues, batchSize);
-      rows.push({
-        batch_size: batchSize,
-        notifications: N,
-        meterflow_per_s: Math.round(ours.rate),
-        ceiling_per_s: Math.round(raw),
-        ratio: Number((ours.rate / raw).toFixed(3)),
-        agent_cpu_us: Number(ours.cpuUs.toFixed(1)),
+    for (const workers of workerCounts) {
+      await withVhost(async (url, vhost) => {
+        const { queues } = await prefill(url, messages);
+        const raw = await ceiling(url, queues, PREFETCH, N);
+        await purge(url, queues);
+        await prefill(url, messages);
+        const ours = await meterflow(url, vhost, queues, batchSize, workers);
+        rows.push({
+          batch_size: batchSize,
+          workers,
+          notifications: N,
+          meterflow_per_s: Math.round(ours.rate),
+          ceiling_per_s: Math.round(raw),
+          ratio: Number((ours.rate / raw).toFixed(3)),
+          agent_cpu_us: Number(ours.cpuUs.toFixed(1)),
+        });
       });
-    });
+    }
   }
   console.table(rows);
   mkdirSync('bench/results', { recursive: true });
