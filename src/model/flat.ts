@@ -10,6 +10,6 @@ let sink = 0;
 /** `text`, flattened in place (same value); for strings that are kept and reused. */
 export function flat(text: string): string {
   // Kept in a module variable so that an optimising compiler cannot drop the read.
-  if (text.length > 0) sink ^= text.charCodeAt(text.length >> 1);
+  if (text.length > 0) sink = (sink + text.charCodeAt(text.length >> 1)) & 0xffff;
   return text;
 }

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { decodeSamples, encodeSamples } from '../../../../src/agent/partitioned/codec.js';
 import { MetadataCache, splitLine } from '../../../../src/agent/partitioned/metadata-cache.js';
-import { BadInputError } from '../../../../src/errors.js';
+import type { BadInputError } from '../../../../src/errors.js';
 import {
   computeSignature,
   dumpsPyJson,
@@ -55,7 +55,8 @@ t.test('stage-1 lines decode the same with the cache, sharing one dict per resou
   const again = decodeSamples(encodeSamples([sample('a', { volume: 140 })], SECRET), SECRET, cache);
   t.equal(again[0]?.resource_metadata, a1.resource_metadata, 'a later message reuses it');
   // Output lines rendered from shared dicts are byte for byte what plain samples give.
-  for (const [i, s] of decoded.entries()) t.equal(meteringMessageLine(s, SECRET), meteringMessageLine(samples[i] as Sample, SECRET));
+  for (const [i, s] of decoded.entries())
+    t.equal(meteringMessageLine(s, SECRET), meteringMessageLine(samples[i] as Sample, SECRET));
 });
 
 t.test('a forged or odd line is decoded exactly as a whole parse decodes it', async (t) => {
