@@ -41,18 +41,26 @@ export function splitLine(line: string): SplitLine | null {
   return { head: line.slice(0, start), metadata: line.slice(start, end), tail: line.slice(end) };
 }
 
+/** Longer metadata texts are parsed with their line every time instead of being kept. */
+export const MAX_CACHED_TEXT = 16 * 1024;
+
 /**
  * Shared metadata dicts by their text, in two generations: a text seen in the current or the
  * previous generation is a hit (and moves to the current one); when the current generation is
- * full it becomes the previous one. So a resource's metadata stays while it comes back within
- * about `generation` other texts, and at most 2 × `generation` are held.
+ * full (`generation` texts, or `generationChars` characters of them) it becomes the previous one.
+ * So a resource's metadata stays while it comes back within about `generation` other texts, and
+ * at most two generations are held: with the defaults at most 16 384 texts and 32 M characters.
  */
 export class MetadataCache {
   private current = new Map<string, Dict>();
   private previous = new Map<string, Dict>();
+  private currentChars = 0;
 
   /** Default 8192: two polls' worth of a few thousand instances with their network ports. */
-  constructor(private readonly generation = 8192) {}
+  constructor(
+    private readonly generation = 8192,
+    private readonly generationChars = 16 * 1024 * 1024,
+  ) {}
 
   get size(): number {
     return this.current.size + this.previous.size;
@@ -60,6 +68,7 @@ export class MetadataCache {
 
   /** The shared dict for a metadata text; undefined when the text is not one JSON object. */
   lookup(text: string): Dict | undefined {
+    if (text.length > MAX_CACHED_TEXT) return undefined;
     let dict = this.current.get(text);
     if (dict !== undefined) return dict;
     dict = this.previous.get(text);
@@ -74,11 +83,13 @@ export class MetadataCache {
         return undefined;
       dict = shareDict(parsed);
     }
-    if (this.current.size >= this.generation) {
+    if (this.current.size >= this.generation || this.currentChars + text.length > this.generationChars) {
       this.previous = this.current;
       this.current = new Map();
+      this.currentChars = 0;
     }
     this.current.set(text, dict);
+    this.currentChars += text.length;
     return dict;
   }
 }

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { decodeSamples, encodeSamples } from '../../../../src/agent/partitioned/codec.js';
-import { MetadataCache, splitLine } from '../../../../src/agent/partitioned/metadata-cache.js';
+import { MAX_CACHED_TEXT, MetadataCache, splitLine } from '../../../../src/agent/partitioned/metadata-cache.js';
 import type { BadInputError } from '../../../../src/errors.js';
 import {
   computeSignature,
@@ -146,4 +146,20 @@ t.test('the cache keeps two generations and parses only objects', async (t) => {
   t.equal(cache.lookup('null'), undefined);
   t.equal(cache.lookup('{"a": '), undefined, 'not JSON');
   t.same(cache.lookup('{"f": 1.0}'), { f: new PyFloat(1) }, 'parsed losslessly');
+});
+
+t.test('the cache is bounded in characters too; a huge metadata text is not kept', async (t) => {
+  const cache = new MetadataCache(100, 40);
+  const a = cache.lookup('{"a": "0123456789012345"}'); // 25 characters
+  t.equal(cache.lookup('{"a": "0123456789012345"}'), a);
+  cache.lookup('{"b": "0123456789012345"}'); // 50 > 40: a new generation
+  cache.lookup('{"c": "0123456789012345"}'); // and another: the first text is gone
+  t.not(cache.lookup('{"a": "0123456789012345"}'), a, 'parsed again');
+  const huge = JSON.stringify({ x: 'y'.repeat(MAX_CACHED_TEXT) });
+  t.equal(new MetadataCache().lookup(huge), undefined);
+  // A line with such metadata still decodes, parsed whole.
+  const s = sample('h', { resource_metadata: { x: 'y'.repeat(MAX_CACHED_TEXT) } });
+  const cacheOfLines = new MetadataCache();
+  t.same(decodeSamples(encodeSamples([s], SECRET), SECRET, cacheOfLines), [s]);
+  t.equal(cacheOfLines.size, 0);
 });
