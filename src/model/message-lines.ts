@@ -9,7 +9,7 @@ import { asciiString, dumpsPyJson } from './py-json-dump.js';
 import { bytesRepr, numberStr, pyReprBytesList } from './py-str.js';
 import { type PreRendered, shape, signedLine } from './signed-line.js';
 
-export { meteringMessageLine } from './metering-line.js';
+export { keepMeteringMessageLine, meteringMessageLine } from './metering-line.js';
 
 // Keys (in order) of meterflow's EventMessage (see metering.ts).
 const EVENT = shape(['message_id', 'event_type', 'generated', 'traits', 'raw']);

@@ -28,8 +28,37 @@ const METERING = shape([
   'monotonic_time',
 ]);
 
+/** A line kept on its sample (see keepMeteringMessageLine), with the secret it was signed with. */
+const KEPT = Symbol('meterflow.line');
+
+interface KeptLine {
+  secret: string;
+  line: string;
+}
+
 /** `dumpsPyJson(sampleToMeteringMessage(sample, secret))`. */
 export function meteringMessageLine(sample: Sample, secret: string): string {
+  const kept = (sample as { [KEPT]?: KeptLine })[KEPT];
+  if (kept !== undefined && kept.secret === secret) return kept.line;
+  return renderLine(sample, secret);
+}
+
+/**
+ * `meteringMessageLine`, and the line kept on the sample (a non-enumerable symbol property: a
+ * copy of the sample does not carry it) for whoever renders the same sample again. Stage 1 of the
+ * partitioned agent writes each routed sample into a partition message and, for the pipelines
+ * without transformers, into the same batch's file lines. Only for short-lived samples that
+ * nothing changes afterwards, never for samples transformer state keeps.
+ */
+export function keepMeteringMessageLine(sample: Sample, secret: string): string {
+  const kept = (sample as { [KEPT]?: KeptLine })[KEPT];
+  if (kept !== undefined && kept.secret === secret) return kept.line;
+  const line = renderLine(sample, secret);
+  Object.defineProperty(sample, KEPT, { value: { secret, line }, configurable: true, writable: true });
+  return line;
+}
+
+function renderLine(sample: Sample, secret: string): string {
   const shared = sharedParts(sample);
   if (shared === null) return signedLine(METERING, meteringValues(sample), secret);
   const head = meterHead(sample);

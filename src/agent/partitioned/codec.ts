@@ -7,7 +7,7 @@
  */
 import { BadInputError } from '../../errors.js';
 import {
-  meteringMessageLine,
+  keepMeteringMessageLine,
   parsePyJson,
   type Sample,
   type SignableMessage,
@@ -23,23 +23,12 @@ export const BAD_SIGNATURE = 'bad_signature';
 export const INVALID_PARTITION_MESSAGE = 'invalid_partition_message';
 
 /**
- * `dumpsPyJson` of the samples' signed metering messages. `lines` caches each sample's rendering
- * across calls (a sample routed to several pipelines is signed and rendered once).
+ * `dumpsPyJson` of the samples' signed metering messages. Each line is kept on its sample
+ * (model/metering-line.ts): a sample routed to several pipelines, or also published in place by
+ * a pipeline without transformers, is signed and rendered once.
  */
-export function encodeSamples(
-  samples: readonly Sample[],
-  secret: string,
-  lines: Map<Sample, string> = new Map(),
-): Buffer {
-  const parts = samples.map((sample) => {
-    let line = lines.get(sample);
-    if (line === undefined) {
-      line = meteringMessageLine(sample, secret);
-      lines.set(sample, line);
-    }
-    return line;
-  });
-  return Buffer.from(parts.join('\n'), 'utf8');
+export function encodeSamples(samples: readonly Sample[], secret: string): Buffer {
+  return Buffer.from(samples.map((sample) => keepMeteringMessageLine(sample, secret)).join('\n'), 'utf8');
 }
 
 /**

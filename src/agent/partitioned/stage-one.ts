@@ -69,11 +69,20 @@ export class StageOne implements IngestSink {
   }
 
   async publishGroups(groups: readonly PublishGroup[], flush = true): Promise<BatchReport> {
+    // Encoded first: the pipelines published in place then find each sample's line on it.
+    const outgoing = [...this.route(groups).values()].map((out) => this.encode(out));
     const report = await this.options.manager.publishGroups(groups, flush, this.skip);
-    const outgoing = this.route(groups);
-    const lines = new Map<Sample, string>();
-    await Promise.all([...outgoing.values()].map((out) => this.send(out, report, lines)));
+    await Promise.all(outgoing.map((out) => this.send(out, report)));
     return report;
+  }
+
+  /** The partition message of `out`, or why it cannot be written (reported like a failed publish). */
+  private encode(out: Outgoing): Outgoing & { body: Buffer | Error } {
+    try {
+      return { ...out, body: encodeSamples(out.samples, this.options.telemetrySecret) };
+    } catch (err) {
+      return { ...out, body: err as Error };
+    }
   }
 
   /** Samples by destination queue, in arrival order (order within a partition is preserved). */
@@ -97,7 +106,7 @@ export class StageOne implements IngestSink {
     return outgoing;
   }
 
-  private async send(out: Outgoing, report: BatchReport, lines: Map<Sample, string>): Promise<void> {
+  private async send(out: Outgoing & { body: Buffer | Error }, report: BatchReport): Promise<void> {
     let pipelineReport = report.pipelines.get(out.pipeline);
     if (!pipelineReport) {
       pipelineReport = emptyReport();
@@ -105,16 +114,12 @@ export class StageOne implements IngestSink {
     }
     try {
       // Mandatory: a partition queue that vanished makes the publish fail instead of dropping it.
-      await this.options.publisher.publish(
-        '',
-        out.queue,
-        encodeSamples(out.samples, this.options.telemetrySecret, lines),
-        {
-          persistent: true,
-          contentType: PARTITION_CONTENT_TYPE,
-          mandatory: true,
-        },
-      );
+      if (out.body instanceof Error) throw out.body;
+      await this.options.publisher.publish('', out.queue, out.body, {
+        persistent: true,
+        contentType: PARTITION_CONTENT_TYPE,
+        mandatory: true,
+      });
       pipelineReport.published += out.samples.length;
       report.published += out.samples.length;
       this.options.metrics.routed(out.pipeline, out.samples.length);

@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { Event } from '../../../src/model/event.js';
-import { eventMessageLine, meteringMessageLine } from '../../../src/model/message-lines.js';
+import { eventMessageLine, keepMeteringMessageLine, meteringMessageLine } from '../../../src/model/message-lines.js';
 import { eventToMessage, sampleToMeteringMessage } from '../../../src/model/metering.js';
 import { PyFloat } from '../../../src/model/py-float.js';
 import { dumpsPyJson } from '../../../src/model/py-json.js';
@@ -133,4 +133,21 @@ t.test('frozen dicts beyond the few remembered are rendered again, the same', as
       t.equal(dumpsPyJson(d), dumpsPyJson({ ...d }));
     }
   }
+});
+
+t.test('a kept line is the rendered line, for its secret only, and a copy does not carry it', async (t) => {
+  const s = sample({ resource_metadata: { host: 'h' } });
+  const rendered = meteringMessageLine(s, 'k1');
+  t.equal(keepMeteringMessageLine(s, 'k1'), rendered);
+  t.same(Object.keys(s), Object.keys(sample()), 'no visible key added');
+  t.equal(meteringMessageLine(s, 'k1'), rendered, 'found on the sample');
+  t.equal(meteringMessageLine(s, 'k2'), meteringMessageLine(sample({ resource_metadata: { host: 'h' } }), 'k2'));
+  t.equal(keepMeteringMessageLine(s, 'k2'), meteringMessageLine(sample({ resource_metadata: { host: 'h' } }), 'k2'));
+  t.equal(meteringMessageLine(s, 'k2'), keepMeteringMessageLine(s, 'k2'), 'kept again for the new secret');
+  const copy = { ...s, volume: 99 };
+  t.not(meteringMessageLine(copy, 'k2'), meteringMessageLine(s, 'k2'), 'a changed copy renders afresh');
+  t.equal(
+    meteringMessageLine(copy, 'k2'),
+    meteringMessageLine(sample({ volume: 99, resource_metadata: { host: 'h' } }), 'k2'),
+  );
 });

@@ -173,6 +173,21 @@ t.test('a failed publish is that pipeline’s publisher error; the other queues 
   t.match(await registry.metrics(), new RegExp(`routed_total\\{pipeline="${RATE}"\\} ${sent}\\n`));
 });
 
+t.test('a sample that cannot be written fails its queue like a refused publish; the rest go', async (t) => {
+  const { stageOne, publisher } = setup(t);
+  const good = Array.from({ length: 12 }, (_, i) => cpu(`r${i}`, i, 0));
+  const bad = cpu('r0', 5, 60);
+  bad.resource_metadata = { f: (() => 1) as unknown as Sample['volume'] };
+  const report = await stageOne.publishGroups([{ samples: [...good, bad], events: [] }]);
+  const rateReport = report.pipelines.get(RATE)!;
+  t.equal(rateReport.publishErrors.length, 1);
+  t.equal(rateReport.publishErrors[0]?.publisher, `partition queue ${queueOf(bad)}`);
+  t.same(
+    publisher.published.map((m) => m.routingKey).sort(),
+    [...expectedByQueue(good).keys()].filter((q) => q !== queueOf(bad)).sort(),
+  );
+});
+
 t.test('an unroutable publish (the queue was deleted) declares that queue again', async (t) => {
   const { stageOne, publisher } = setup(t);
   const samples = [cpu('r1', 1, 0)];
