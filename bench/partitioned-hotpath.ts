@@ -1,0 +1,197 @@
+/**
+ * In-process cost of the partitioned agent's two stages, without broker or Redis: µs of CPU per
+ * notification for stage 1 (decode, convert, publish in place, route, sign and encode partition
+ * messages) and for stage 2 (decode and verify partition messages, transform, publish, take the
+ * state changes a checkpoint would write), over the polling scenario (BENCH_INSTANCES instances,
+ * default 2000: cumulative cpu, disk and network samples) through Ceilometer Newton's
+ * pipeline.yaml with P = 8 and file publishers. Stable where bench/partitioned is not (that one
+ * shares two cores with RabbitMQ), so it is the one to compare changes of the hot path with.
+ *
+ *   npm run build && node dist/bench/partitioned-hotpath.js     # BENCH_POLLS=10 by default
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Registry } from 'prom-client';
+import { createIngestHandler } from '../src/agent/ingest.js';
+import { loadConfig } from '../src/agent/load-config.js';
+import { decodeSamples } from '../src/agent/partitioned/codec.js';
+import { createPartitionedMetrics } from '../src/agent/partitioned/metrics.js';
+import { partitionedPipelines } from '../src/agent/partitioned/partitioned.js';
+import { StageOne } from '../src/agent/partitioned/stage-one.js';
+import { NotificationConverter } from '../src/definitions/index.js';
+import { PollingScenario } from '../src/emit/polling-scenario.js';
+import { encodeNotification } from '../src/messaging/oslo-envelope.js';
+import type { ConfirmPublisher, Delivery } from '../src/messaging/types.js';
+import { systemClock } from '../src/model/clock.js';
+import { createLogger } from '../src/observability/logger.js';
+import { createIngestMetrics } from '../src/observability/metrics.js';
+import type { SampleSink } from '../src/pipeline/index.js';
+import { PipelineManager } from '../src/pipeline/index.js';
+import { defaultTransformerContext } from '../src/transformers/index.js';
+
+const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 2000);
+const POLLS = Number(process.env.BENCH_POLLS ?? 10);
+const BATCH = 100;
+const P = 8;
+const SHARED = resolve('../shared/compat');
+const out = mkdtempSync(join(tmpdir(), 'mf-phot-'));
+
+const newton = `${SHARED}/ceilometer-newton/pipeline.yaml`;
+const pipelineText = readFileSync(newton, 'utf8').replace(/notifier:\/\/[^\s'"]*/g, `file://${out}/samples.jsonl`);
+writeFileSync(join(out, 'pipeline.yaml'), pipelineText);
+writeFileSync(
+  join(out, 'event_pipeline.yaml'),
+  `sources: [{name: e, events: ['*'], sinks: [k]}]\nsinks: [{name: k, publishers: ['file://${out}/events.jsonl']}]\n`,
+);
+writeFileSync(
+  join(out, 'meterflow.yaml'),
+  `DEFAULT: {pipeline_cfg_file: '${out}/pipeline.yaml', event_pipeline_cfg_file: '${out}/event_pipeline.yaml'}\nmeter: {meter_definitions_dirs: ['${SHARED}/ceilometer-19/meters.yaml']}\nevent: {definitions_cfg_file: '${SHARED}/ceilometer-19/event_definitions.yaml'}\n`,
+);
+const config = loadConfig({ configFile: join(out, 'meterflow.yaml') });
+if (!config.options || !config.meters || config.issues.length > 0) throw new Error(JSON.stringify(config.issues));
+const secret = config.options.publisher.telemetry_secret;
+const logger = createLogger({ level: 'error' });
+const manager = PipelineManager.build(config.pipelines, {
+  transformerContext: defaultTransformerContext({
+    clock: systemClock,
+    logger,
+    sampleSource: 'openstack',
+    idleTtlMs: 3_600_000,
+  }),
+  publisherContext: {
+    telemetrySecret: secret,
+    logger,
+    clock: systemClock,
+    baseDir: out,
+    host: 'bench',
+    notifierTopics: { metering: 'metering', event: 'event' },
+    messaging: {
+      publisherFor: () => {
+        throw new Error('no messaging in this bench');
+      },
+    },
+  },
+  logger,
+});
+
+/** Partition messages by queue, as the broker would hold them. */
+const queues = new Map<string, Buffer[]>();
+const capture: ConfirmPublisher = {
+  async publish(_exchange, routingKey, body) {
+    let list = queues.get(routingKey);
+    if (!list) {
+      list = [];
+      queues.set(routingKey, list);
+    }
+    list.push(body);
+  },
+  async assertExchange() {},
+  async assertQueue() {},
+  async close() {},
+};
+const partitioned = partitionedPipelines(manager);
+const stageOne = new StageOne({
+  manager,
+  partitioned,
+  partitions: P,
+  prefix: 'bench',
+  publisher: capture,
+  telemetrySecret: secret,
+  metrics: createPartitionedMetrics(new Registry()),
+});
+const handler = createIngestHandler({
+  converter: new NotificationConverter(config.meters, config.events ?? null, {
+    sampleSource: 'openstack',
+    newId: () => crypto.randomUUID(),
+  }),
+  manager: stageOne,
+  logger,
+  metrics: createIngestMetrics(new Registry()),
+  ackOnEventError: true,
+});
+
+const scenario = new PollingScenario({ instances: INSTANCES, telemetrySecret: secret });
+const polls = scenario.notifications();
+const deliveries: Delivery[] = [];
+for (let i = 0; i < INSTANCES * POLLS; i++) {
+  const { notification } = polls.next().value as { notification: Parameters<typeof encodeNotification>[0] };
+  deliveries.push({
+    body: encodeNotification(notification),
+    queue: 'notifications.sample',
+    exchange: 'ceilometer',
+    routingKey: 'notifications.sample',
+    redelivered: false,
+    headers: {},
+    contentType: 'application/json',
+    transport: 0,
+  });
+}
+
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1000;
+};
+
+// Stage 1, batch after batch.
+let c0 = process.cpuUsage();
+for (let i = 0; i < deliveries.length; i += BATCH) {
+  const outcome = await handler(deliveries.slice(i, i + BATCH));
+  if (outcome.ack.length !== Math.min(BATCH, deliveries.length - i)) throw new Error('stage 1 did not ack everything');
+}
+const stageOneMs = cpuMs(c0);
+
+// Stage 2, one sink per (pipeline, partition), messages in queue order, a batch of messages at a time.
+const sinks = new Map<string, SampleSink>();
+let routed = 0;
+let decodeMs = 0;
+let applyMs = 0;
+let snapshotMs = 0;
+const order = [...queues.keys()];
+const cursor = new Map(order.map((q) => [q, 0]));
+for (let more = true; more; ) {
+  more = false;
+  for (const queue of order) {
+    const list = queues.get(queue) as Buffer[];
+    const at = cursor.get(queue) as number;
+    if (at >= list.length) continue;
+    more = true;
+    cursor.set(queue, at + 1);
+    const pipeline = queue.slice('bench-pipe-'.length, queue.lastIndexOf('-'));
+    let sink = sinks.get(queue);
+    if (!sink) {
+      sink = manager.freshSink(pipeline);
+      sinks.set(queue, sink);
+    }
+    c0 = process.cpuUsage();
+    const samples = decodeSamples(list[at] as Buffer, secret);
+    decodeMs += cpuMs(c0);
+    routed += samples.length;
+    c0 = process.cpuUsage();
+    const report = await sink.publishContext(samples);
+    if (report.publishErrors.length > 0) throw new Error('stage 2 publish failed');
+    applyMs += cpuMs(c0);
+    c0 = process.cpuUsage();
+    for (const transformer of sink.transformers) transformer.snapshotChanges();
+    snapshotMs += cpuMs(c0);
+  }
+}
+await manager.close();
+
+const n = deliveries.length;
+const perNotification = (ms: number) => Number(((ms * 1000) / n).toFixed(1));
+const rows = [
+  { stage: '1: decode, convert, in place, route, encode', us_per_notification: perNotification(stageOneMs) },
+  { stage: '2: decode + verify partition messages', us_per_notification: perNotification(decodeMs) },
+  { stage: '2: transform + publish', us_per_notification: perNotification(applyMs) },
+  { stage: '2: state changes (no Redis write)', us_per_notification: perNotification(snapshotMs) },
+  { stage: 'total', us_per_notification: perNotification(stageOneMs + decodeMs + applyMs + snapshotMs) },
+];
+console.table(rows);
+console.log(`${n} notifications, ${routed} routed samples (${(routed / n).toFixed(1)} per notification)`);
+mkdirSync('bench/results', { recursive: true });
+writeFileSync(
+  'bench/results/partitioned-hotpath.json',
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, instances: INSTANCES, polls: POLLS, partitions: P, rows }, null, 2)}\n`,
+);
+rmSync(out, { recursive: true, force: true });
