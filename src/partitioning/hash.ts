@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** Separates grouping-key values, so `('ab', 'c')` and `('a', 'bc')` differ (Ceilometer concatenated). */
 const SEPARATOR = '\u001f';
@@ -11,7 +11,8 @@ const SEPARATOR = '\u001f';
  */
 export function stableHash(values: readonly (string | null | undefined)[]): number {
   const text = values.map((v) => v ?? '').join(SEPARATOR);
-  return createHash('md5').update(text, 'utf8').digest().readUInt32BE(0);
+  // One-shot: a Hash object per routed sample cost twice as much.
+  return hash('md5', text, 'buffer').readUInt32BE(0);
 }
 
 /** The partition of a grouping key among `partitions` (P). */
