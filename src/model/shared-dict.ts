@@ -30,9 +30,9 @@ const RENDERINGS = Symbol('meterflow.renderings');
  * Freezes `dict` (shallowly, like every shared metadata dict) with room for its renderings and
  * returns it; a dict that is frozen already is returned as it is, with whatever it carries.
  */
-export function shareDict<T extends Dict>(dict: T, json?: string): Readonly<T> {
+export function shareDict<T extends Dict>(dict: T): Readonly<T> {
   if (Object.isFrozen(dict)) return dict;
-  const renderings: DictRenderings = { json, signed: undefined, signedPrefix: undefined };
+  const renderings: DictRenderings = { json: undefined, signed: undefined, signedPrefix: undefined };
   Object.defineProperty(dict, RENDERINGS, { value: renderings, enumerable: false });
   return Object.freeze(dict);
 }

@@ -14,7 +14,7 @@ import {
   sampleFromRecord,
   verifySignature,
 } from '../../model/index.js';
-import { MetadataCache, splitLine } from './metadata-cache.js';
+import { MetadataCache, recordWithSharedMetadata } from './metadata-cache.js';
 
 export const PARTITION_CONTENT_TYPE = 'application/x-ndjson';
 
@@ -88,31 +88,5 @@ function records(text: string, metadata: MetadataCache): unknown[] {
     return parsed;
   }
   const lines = text.split('\n').filter((line) => line.trim() !== '');
-  return lines.map((line, i) => withSharedMetadata(line, metadata) ?? parse(line, `line ${i + 1}`));
-}
-
-/**
- * The record of a line whose metadata is in the cache (or parses as an object): the rest of the
- * line parsed with the metadata as null, then the shared dict put in its place. Undefined when
- * the line does not have that form; the caller then parses it whole, which also reports errors.
- */
-function withSharedMetadata(line: string, cache: MetadataCache): unknown {
-  const split = splitLine(line);
-  if (split === null) return undefined;
-  const metadata = cache.lookup(split.metadata);
-  if (metadata === undefined) return undefined;
-  let record: unknown;
-  try {
-    record = parsePyJson(`${split.head}null${split.tail}`);
-  } catch {
-    return undefined;
-  }
-  if (
-    typeof record !== 'object' ||
-    record === null ||
-    (record as { resource_metadata?: unknown }).resource_metadata !== null
-  )
-    return undefined;
-  (record as { resource_metadata: unknown }).resource_metadata = metadata;
-  return record;
+  return lines.map((line, i) => recordWithSharedMetadata(line, metadata) ?? parse(line, `line ${i + 1}`));
 }

@@ -39,6 +39,8 @@ interface Outgoing {
   samples: Sample[];
 }
 
+type Encoded = Outgoing & ({ body: Buffer } | { error: Error });
+
 export class StageOne implements IngestSink {
   private readonly skip: ReadonlySet<string>;
 
@@ -77,11 +79,11 @@ export class StageOne implements IngestSink {
   }
 
   /** The partition message of `out`, or why it cannot be written (reported like a failed publish). */
-  private encode(out: Outgoing): Outgoing & { body: Buffer | Error } {
+  private encode(out: Outgoing): Encoded {
     try {
       return { ...out, body: encodeSamples(out.samples, this.options.telemetrySecret) };
     } catch (err) {
-      return { ...out, body: err as Error };
+      return { ...out, error: err instanceof Error ? err : new Error(String(err)) };
     }
   }
 
@@ -106,7 +108,7 @@ export class StageOne implements IngestSink {
     return outgoing;
   }
 
-  private async send(out: Outgoing & { body: Buffer | Error }, report: BatchReport): Promise<void> {
+  private async send(out: Encoded, report: BatchReport): Promise<void> {
     let pipelineReport = report.pipelines.get(out.pipeline);
     if (!pipelineReport) {
       pipelineReport = emptyReport();
@@ -114,7 +116,7 @@ export class StageOne implements IngestSink {
     }
     try {
       // Mandatory: a partition queue that vanished makes the publish fail instead of dropping it.
-      if (out.body instanceof Error) throw out.body;
+      if (!('body' in out)) throw out.error;
       await this.options.publisher.publish('', out.queue, out.body, {
         persistent: true,
         contentType: PARTITION_CONTENT_TYPE,

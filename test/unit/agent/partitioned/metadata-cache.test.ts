@@ -33,9 +33,9 @@ function sample(resource: string, overrides: Partial<Sample> = {}): Sample {
 }
 
 /** Each line on its own through the JSON-array form, which always parses whole. */
-function decodedWhole(text: string): Sample[] {
+function decodedWhole(text: string, secret = SECRET): Sample[] {
   const lines = text.split('\n').filter((l) => l !== '');
-  return lines.flatMap((line) => decodeSamples(Buffer.from(`[${line}]`), SECRET, new MetadataCache()));
+  return lines.flatMap((line) => decodeSamples(Buffer.from(`[${line}]`), secret, new MetadataCache()));
 }
 
 t.test('stage-1 lines decode the same with the cache, sharing one dict per resource', async (t) => {
@@ -111,7 +111,7 @@ t.test('a forged or odd line is decoded exactly as a whole parse decodes it', as
   }
 });
 
-t.test('splitLine cuts only where the top-level metadata is certain', async (t) => {
+t.test('splitLine cuts after the first metadata key and before the last message_id', async (t) => {
   const line = meteringMessageLine(sample('q'), SECRET);
   const split = splitLine(line);
   t.ok(split);
@@ -119,13 +119,35 @@ t.test('splitLine cuts only where the top-level metadata is certain', async (t) 
   t.equal(split?.metadata, dumpsPyJson(sample('q').resource_metadata));
   t.equal(splitLine('{"a": 1}'), null, 'no metadata');
   t.equal(splitLine('{"resource_metadata": {}}'), null, 'no message_id after it');
-  t.equal(splitLine('{"x": [1], "resource_metadata": {}, "message_id": "m"}'), null, 'a list before it');
-  t.equal(splitLine('{"x": {}, "resource_metadata": {}, "message_id": "m"}'), null, 'a dict before it');
-  t.equal(
-    splitLine('{"resource_metadata": {}, "message_id": "m", "resource_metadata": {}}'),
-    null,
-    'a second metadata key after it',
-  );
+  t.equal(splitLine('{"message_id": "m", "resource_metadata": {}}'), null, 'message_id only before it');
+});
+
+t.test('unsigned hand-made lines: where the cut is not the top-level metadata, a whole parse decides', async (t) => {
+  const rest =
+    '"message_id": "m", "counter_name": "cpu", "counter_type": "gauge", "counter_unit": "%", "counter_volume": 1, "timestamp": "2026-11-22T09:25:41+00:00"';
+  const lines = [
+    // An escaped quote makes the first match the tail of another key; the real one has no space.
+    `{"resource_metadata":null, "x\\"resource_metadata": {"a": 1}, ${rest}}`,
+    // A later duplicate written with an escape overrides the cut value.
+    `{"resource_metadata": {"a": 1}, ${rest}, "resource_\\u006detadata": null}`,
+    // Nested before the top-level key.
+    `{"extra": {"resource_metadata": {"a": 1}, "message_id": "n"}, "resource_metadata": {"b": 2}, ${rest}}`,
+    // A duplicate after the cut, written plainly.
+    `{"resource_metadata": {"a": 1}, ${rest}, "resource_metadata": {"late": 1}}`,
+    // The ordinary case.
+    `{"resource_metadata": {"a": 1}, ${rest}}`,
+  ];
+  for (const line of lines) {
+    const cached = decodeSamples(Buffer.from(line), '', new MetadataCache());
+    t.same(cached, decodedWhole(line, ''), line.slice(0, 90));
+  }
+  t.same(decodeSamples(Buffer.from(lines[0] as string), '', new MetadataCache())[0]?.resource_metadata, {});
+  t.same(decodeSamples(Buffer.from(lines[1] as string), '', new MetadataCache())[0]?.resource_metadata, {});
+  t.same(decodeSamples(Buffer.from(lines[2] as string), '', new MetadataCache())[0]?.resource_metadata, { b: 2 });
+  t.same(decodeSamples(Buffer.from(lines[3] as string), '', new MetadataCache())[0]?.resource_metadata, { late: 1 });
+  const cache = new MetadataCache();
+  t.same(decodeSamples(Buffer.from(lines[4] as string), '', cache)[0]?.resource_metadata, { a: 1 });
+  t.equal(cache.size, 1, 'the ordinary line went through the cache');
 });
 
 t.test('the cache keeps two generations and parses only objects', async (t) => {
