@@ -7,23 +7,14 @@
  *
  *   npm run build && node dist/bench/hotpath.js      # BENCH_NOTIFICATIONS=40000 by default
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Registry } from 'prom-client';
-import { createIngestHandler } from '../src/agent/ingest.js';
-import { loadConfig } from '../src/agent/load-config.js';
-import { NotificationConverter } from '../src/definitions/index.js';
 import type { Delivery } from '../src/messaging/types.js';
-import { createLogger } from '../src/observability/logger.js';
-import { createIngestMetrics } from '../src/observability/metrics.js';
-import { PipelineManager } from '../src/pipeline/index.js';
-import { defaultTransformerContext } from '../src/transformers/index.js';
-import { systemClock } from '../src/model/clock.js';
+import { inProcessAgent } from './in-process.js';
 
 const N = Number(process.env.BENCH_NOTIFICATIONS ?? 40_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 100);
-const CEILOMETER_19 = resolve('../shared/compat/ceilometer-19');
 const out = process.env.BENCH_OUT ? resolve(process.env.BENCH_OUT) : mkdtempSync(join(tmpdir(), 'mf-hot-'));
 mkdirSync(out, { recursive: true });
 
@@ -43,55 +34,12 @@ const deliveries: Delivery[] = captures.map((c) => ({
   transport: 0,
 }));
 
-writeFileSync(
-  join(out, 'pipeline.yaml'),
+for (const f of ['samples.jsonl', 'events.jsonl']) rmSync(join(out, f), { force: true });
+const { manager, handler: makeHandler } = inProcessAgent(
+  out,
   `sources: [{name: s, meters: ['*'], sinks: [k]}]\nsinks: [{name: k, publishers: ['file://${out}/samples.jsonl']}]\n`,
 );
-writeFileSync(
-  join(out, 'event_pipeline.yaml'),
-  `sources: [{name: e, events: ['*'], sinks: [k]}]\nsinks: [{name: k, publishers: ['file://${out}/events.jsonl']}]\n`,
-);
-writeFileSync(
-  join(out, 'meterflow.yaml'),
-  `DEFAULT: {pipeline_cfg_file: '${out}/pipeline.yaml', event_pipeline_cfg_file: '${out}/event_pipeline.yaml'}\nmeter: {meter_definitions_dirs: ['${CEILOMETER_19}/meters.yaml']}\nevent: {definitions_cfg_file: '${CEILOMETER_19}/event_definitions.yaml'}\n`,
-);
-for (const f of ['samples.jsonl', 'events.jsonl']) rmSync(join(out, f), { force: true });
-
-const config = loadConfig({ configFile: join(out, 'meterflow.yaml') });
-if (!config.options || !config.meters || config.issues.length > 0) throw new Error(JSON.stringify(config.issues));
-const logger = createLogger({ level: 'error' });
-const manager = PipelineManager.build(config.pipelines, {
-  transformerContext: defaultTransformerContext({
-    clock: systemClock,
-    logger,
-    sampleSource: 'openstack',
-    idleTtlMs: 3_600_000,
-  }),
-  publisherContext: {
-    telemetrySecret: config.options.publisher.telemetry_secret,
-    logger,
-    clock: systemClock,
-    baseDir: out,
-    host: 'bench',
-    notifierTopics: { metering: 'metering', event: 'event' },
-    messaging: {
-      publisherFor: () => {
-        throw new Error('no messaging in this bench');
-      },
-    },
-  },
-  logger,
-});
-const handler = createIngestHandler({
-  converter: new NotificationConverter(config.meters, config.events ?? null, {
-    sampleSource: 'openstack',
-    newId: () => crypto.randomUUID(),
-  }),
-  manager,
-  logger,
-  metrics: createIngestMetrics(new Registry()),
-  ackOnEventError: true,
-});
+const handler = makeHandler();
 
 /** Wall and CPU (user + system) milliseconds; CPU time is what a shared machine distorts least. */
 async function run(count: number): Promise<{ ms: number; cpuMs: number }> {

@@ -13,22 +13,15 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Registry } from 'prom-client';
-import { createIngestHandler } from '../src/agent/ingest.js';
-import { loadConfig } from '../src/agent/load-config.js';
 import { decodeSamples } from '../src/agent/partitioned/codec.js';
 import { createPartitionedMetrics } from '../src/agent/partitioned/metrics.js';
 import { partitionedPipelines } from '../src/agent/partitioned/partitioned.js';
 import { StageOne } from '../src/agent/partitioned/stage-one.js';
-import { NotificationConverter } from '../src/definitions/index.js';
 import { PollingScenario } from '../src/emit/polling-scenario.js';
 import { encodeNotification } from '../src/messaging/oslo-envelope.js';
 import type { ConfirmPublisher, Delivery } from '../src/messaging/types.js';
-import { systemClock } from '../src/model/clock.js';
-import { createLogger } from '../src/observability/logger.js';
-import { createIngestMetrics } from '../src/observability/metrics.js';
 import type { SampleSink } from '../src/pipeline/index.js';
-import { PipelineManager } from '../src/pipeline/index.js';
-import { defaultTransformerContext } from '../src/transformers/index.js';
+import { inProcessAgent } from './in-process.js';
 
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 2000);
 const POLLS = Number(process.env.BENCH_POLLS ?? 10);
@@ -37,43 +30,9 @@ const P = 8;
 const SHARED = resolve('../shared/compat');
 const out = mkdtempSync(join(tmpdir(), 'mf-phot-'));
 
-const newton = `${SHARED}/ceilometer-newton/pipeline.yaml`;
-const pipelineText = readFileSync(newton, 'utf8').replace(/notifier:\/\/[^\s'"]*/g, `file://${out}/samples.jsonl`);
-writeFileSync(join(out, 'pipeline.yaml'), pipelineText);
-writeFileSync(
-  join(out, 'event_pipeline.yaml'),
-  `sources: [{name: e, events: ['*'], sinks: [k]}]\nsinks: [{name: k, publishers: ['file://${out}/events.jsonl']}]\n`,
-);
-writeFileSync(
-  join(out, 'meterflow.yaml'),
-  `DEFAULT: {pipeline_cfg_file: '${out}/pipeline.yaml', event_pipeline_cfg_file: '${out}/event_pipeline.yaml'}\nmeter: {meter_definitions_dirs: ['${SHARED}/ceilometer-19/meters.yaml']}\nevent: {definitions_cfg_file: '${SHARED}/ceilometer-19/event_definitions.yaml'}\n`,
-);
-const config = loadConfig({ configFile: join(out, 'meterflow.yaml') });
-if (!config.options || !config.meters || config.issues.length > 0) throw new Error(JSON.stringify(config.issues));
-const secret = config.options.publisher.telemetry_secret;
-const logger = createLogger({ level: 'error' });
-const manager = PipelineManager.build(config.pipelines, {
-  transformerContext: defaultTransformerContext({
-    clock: systemClock,
-    logger,
-    sampleSource: 'openstack',
-    idleTtlMs: 3_600_000,
-  }),
-  publisherContext: {
-    telemetrySecret: secret,
-    logger,
-    clock: systemClock,
-    baseDir: out,
-    host: 'bench',
-    notifierTopics: { metering: 'metering', event: 'event' },
-    messaging: {
-      publisherFor: () => {
-        throw new Error('no messaging in this bench');
-      },
-    },
-  },
-  logger,
-});
+const newton = readFileSync(`${SHARED}/ceilometer-newton/pipeline.yaml`, 'utf8');
+const agent = inProcessAgent(out, newton.replace(/notifier:\/\/[^\s'"]*/g, `file://${out}/samples.jsonl`));
+const { manager, secret } = agent;
 
 /** Partition messages by queue, as the broker would hold them. */
 const queues = new Map<string, Buffer[]>();
@@ -100,16 +59,7 @@ const stageOne = new StageOne({
   telemetrySecret: secret,
   metrics: createPartitionedMetrics(new Registry()),
 });
-const handler = createIngestHandler({
-  converter: new NotificationConverter(config.meters, config.events ?? null, {
-    sampleSource: 'openstack',
-    newId: () => crypto.randomUUID(),
-  }),
-  manager: stageOne,
-  logger,
-  metrics: createIngestMetrics(new Registry()),
-  ackOnEventError: true,
-});
+const handler = agent.handler(stageOne);
 
 const scenario = new PollingScenario({ instances: INSTANCES, telemetrySecret: secret });
 const polls = scenario.notifications();

@@ -38,9 +38,7 @@ interface KeptLine {
 
 /** `dumpsPyJson(sampleToMeteringMessage(sample, secret))`. */
 export function meteringMessageLine(sample: Sample, secret: string): string {
-  const kept = (sample as { [KEPT]?: KeptLine })[KEPT];
-  if (kept !== undefined && kept.secret === secret) return kept.line;
-  return renderLine(sample, secret);
+  return keptLine(sample, secret) ?? renderLine(sample, secret);
 }
 
 /**
@@ -51,11 +49,16 @@ export function meteringMessageLine(sample: Sample, secret: string): string {
  * nothing changes afterwards, never for samples transformer state keeps.
  */
 export function keepMeteringMessageLine(sample: Sample, secret: string): string {
-  const kept = (sample as { [KEPT]?: KeptLine })[KEPT];
-  if (kept !== undefined && kept.secret === secret) return kept.line;
+  const kept = keptLine(sample, secret);
+  if (kept !== undefined) return kept;
   const line = renderLine(sample, secret);
   Object.defineProperty(sample, KEPT, { value: { secret, line }, configurable: true, writable: true });
   return line;
+}
+
+function keptLine(sample: Sample, secret: string): string | undefined {
+  const kept = (sample as { [KEPT]?: KeptLine })[KEPT];
+  return kept !== undefined && kept.secret === secret ? kept.line : undefined;
 }
 
 function renderLine(sample: Sample, secret: string): string {

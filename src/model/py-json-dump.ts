@@ -4,7 +4,6 @@
  */
 import { PyFloat } from './py-float.js';
 import { floatRepr, intStr } from './py-str.js';
-import { RecentByIdentity } from './recent.js';
 import { flat } from './flat.js';
 import { renderingsOf } from './shared-dict.js';
 
@@ -36,23 +35,13 @@ interface DumpStyle {
   itemSep: string;
   keySep: string;
   str: (s: string) => string;
-  /**
-   * Dumps of the last frozen objects in this style. A frozen dict is the `resource_metadata`
-   * shared by the samples of one notification (see definitions/meter-converter.ts), dumped once
-   * instead of per sample. Safe because frozen objects are never mutated, nested values included
-   * (the same contract as the signature cache in signature.ts).
-   */
-  frozen: RecentByIdentity<string>;
 }
 
-/** Frozen dicts remembered per style: the different metadata of one notification's samples. */
-const RECENT_FROZEN = 4;
-
 const STYLES: DumpStyle[] = [
-  { itemSep: ', ', keySep: ': ', str: asciiString, frozen: new RecentByIdentity(RECENT_FROZEN) },
-  { itemSep: ',', keySep: ':', str: asciiString, frozen: new RecentByIdentity(RECENT_FROZEN) },
-  { itemSep: ', ', keySep: ': ', str: unicodeString, frozen: new RecentByIdentity(RECENT_FROZEN) },
-  { itemSep: ',', keySep: ':', str: unicodeString, frozen: new RecentByIdentity(RECENT_FROZEN) },
+  { itemSep: ', ', keySep: ': ', str: asciiString },
+  { itemSep: ',', keySep: ':', str: asciiString },
+  { itemSep: ', ', keySep: ': ', str: unicodeString },
+  { itemSep: ',', keySep: ':', str: unicodeString },
 ];
 const DEFAULT_STYLE = STYLES[0];
 
@@ -79,7 +68,7 @@ function dump(value: unknown, style: DumpStyle): string {
       if (value === null) return 'null';
       if (value instanceof PyFloat) return jsonFloat(value.value);
       if (Array.isArray(value)) return dumpArray(value, style);
-      return Object.isFrozen(value) ? dumpFrozen(value, style) : dumpObject(value, style);
+      return style === DEFAULT_STYLE ? dumpShared(value, style) : dumpObject(value, style);
     default:
       throw new TypeError(`Object of type ${typeof value} is not JSON serializable`);
   }
@@ -107,18 +96,12 @@ function dumpObject(obj: object, style: DumpStyle): string {
   return `${out}}`;
 }
 
-function dumpFrozen(obj: object, style: DumpStyle): string {
-  const shared = style === DEFAULT_STYLE ? renderingsOf(obj) : undefined;
-  if (shared !== undefined) {
-    shared.json ??= flat(dumpObject(obj, style));
-    return shared.json;
-  }
-  let text = style.frozen.get(obj);
-  if (text === undefined) {
-    text = flat(dumpObject(obj, style));
-    style.frozen.set(obj, text);
-  }
-  return text;
+/** A shared dict (model/shared-dict.ts) is dumped once, in the default style the publishers use. */
+function dumpShared(obj: object, style: DumpStyle): string {
+  const shared = renderingsOf(obj);
+  if (shared === undefined) return dumpObject(obj, style);
+  shared.json ??= flat(dumpObject(obj, style));
+  return shared.json;
 }
 
 function jsonFloat(x: number): string {

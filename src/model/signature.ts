@@ -6,7 +6,6 @@
 import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 import { PyFloat } from './py-float.js';
 import { comparePyStr, pyReprBytesList, pyStr } from './py-str.js';
-import { RecentByIdentity } from './recent.js';
 import { flat } from './flat.js';
 import { renderingsOf } from './shared-dict.js';
 import type { PyJson } from './sample.js';
@@ -61,13 +60,7 @@ export function signedPairs(message: SignableMessage): [string, string][] {
   return pairs;
 }
 
-/**
- * The signed byte stream of a dict under `prefix`. A frozen nested dict (the shared, never
- * mutated `resource_metadata` of the samples of one notification) is rendered once and reused
- * while it is among the last few rendered.
- */
-const RENDERED = new RecentByIdentity<{ prefix: string; data: string }>(4);
-
+/** The signed byte stream of a dict under `prefix`. */
 function signedData(dict: SignableMessage, prefix: string): string {
   let data = '';
   for (const key of sortedKeys(dict)) data += signedItem(prefix + key, dict[key]);
@@ -86,21 +79,15 @@ export function signedItem(name: string, value: PyJson | undefined): string {
   return name + pyStr(value);
 }
 
+/** A shared dict (model/shared-dict.ts, the metadata of many samples) is rendered once per prefix. */
 function nestedData(dict: { [key: string]: PyJson }, prefix: string): string {
-  if (!Object.isFrozen(dict)) return signedData(dict, prefix);
   const shared = renderingsOf(dict);
-  if (shared !== undefined) {
-    if (shared.signedPrefix !== prefix || shared.signed === undefined) {
-      shared.signed = flat(signedData(dict, prefix));
-      shared.signedPrefix = prefix;
-    }
-    return shared.signed;
+  if (shared === undefined) return signedData(dict, prefix);
+  if (shared.signedPrefix !== prefix || shared.signed === undefined) {
+    shared.signed = flat(signedData(dict, prefix));
+    shared.signedPrefix = prefix;
   }
-  const known = RENDERED.get(dict);
-  if (known?.prefix === prefix) return known.data;
-  const data = flat(signedData(dict, prefix));
-  RENDERED.set(dict, { prefix, data });
-  return data;
+  return shared.signed;
 }
 
 /** Hex HMAC-SHA256 of the message under `secret`; `''` when the secret is empty (Ceilometer's rule). */

@@ -11,26 +11,16 @@ import {
   type Sample,
   sampleToMeteringMessage,
 } from '../../../../src/model/index.js';
+import { sample as baseSample, SECRET } from './fixtures.js';
 
-const SECRET = 'partition-secret';
-
-function sample(resource: string, overrides: Partial<Sample> = {}): Sample {
-  return {
-    name: 'cpu',
-    type: 'cumulative',
-    unit: 'ns',
-    volume: 120,
-    user_id: 'u',
-    project_id: 'p',
+/** A cpu sample of `resource` with nested metadata of its own (int, float, list). */
+const sample = (resource: string, overrides: Partial<Sample> = {}): Sample =>
+  baseSample({
     resource_id: resource,
-    timestamp: '2026-11-22T09:25:41.310093+00:00',
     resource_metadata: { host: `h-${resource}`, flavor: { vcpus: 2, ram: new PyFloat(2048) }, tags: ['x'] },
-    source: 'openstack',
-    id: `id-${resource}-${String(overrides.volume ?? 120)}`,
     monotonic_time: 12.5,
     ...overrides,
-  };
-}
+  });
 
 /** Each line on its own through the JSON-array form, which always parses whole. */
 function decodedWhole(text: string, secret = SECRET): Sample[] {
