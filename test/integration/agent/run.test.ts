@@ -1,11 +1,13 @@
 /**
  * `meterflow run` end to end on the real RabbitMQ: notifications published byte for byte as
  * oslo.messaging does become the right samples and events; SIGTERM drains and exits 0; a worker
- * killed with SIGKILL mid-batch loses nothing (every input yields its outputs at least once).
+ * killed with SIGKILL mid-batch loses nothing (every input yields its outputs at least once);
+ * with `workers: 2` both worker processes consume, a killed one is restarted, and SIGTERM stops
+ * them all.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import amqp from 'amqplib';
 import t from 'tap';
@@ -17,7 +19,7 @@ import {
 } from '../../../src/definitions/index.js';
 import { dumpsPyJson, parsePyJson } from '../../../src/model/index.js';
 import type { PyJson } from '../../../src/model/index.js';
-import { listQueues, privateVhost, requireBroker } from '../../helpers/broker.js';
+import { listQueues, privateVhost, requireBroker, waitFor as poll } from '../../helpers/broker.js';
 import { BIN, childEnv, tempDir } from '../../helpers/cli.js';
 import { CEILOMETER_19, GOLDEN } from '../../helpers/paths.js';
 import { writeCatchAllPipelines } from '../../helpers/agent-files.js';
@@ -39,7 +41,7 @@ const events = loadEventDefinitions(`${CEILOMETER_19}event_definitions.yaml`).co
 if (!meters || !events) throw new Error('definitions failed to load');
 const converter = new NotificationConverter(meters, events, { sampleSource: 'openstack', newId: () => 'x' });
 
-function writeConfig(dir: string, url: string, batchSize: number): string {
+function writeConfig(dir: string, url: string, batchSize: number, workers = 1): string {
   writeCatchAllPipelines(dir, `file://${join(dir, 'samples.jsonl')}`, `file://${join(dir, 'events.jsonl')}`);
   const file = join(dir, 'meterflow.yaml');
   writeFileSync(
@@ -52,6 +54,7 @@ function writeConfig(dir: string, url: string, batchSize: number): string {
       'notification:',
       `  batch_size: ${batchSize}`,
       '  batch_timeout: 0.2',
+      `  workers: ${workers}`,
       'meter:',
       `  meter_definitions_dirs: [${CEILOMETER_19}meters.yaml]`,
       'event:',
@@ -146,7 +149,7 @@ t.test('oslo-published notifications become the right samples and events; SIGTER
   t.same(new Set(got.map((m) => m.message_id as string)), wantIds, 'the same samples as the in-process conversion');
   t.equal(lines(join(dir, 'events.jsonl')).length, wantEvents);
   agent.child.kill('SIGTERM');
-  t.equal(await agent.exited, 0, `exit 0 after SIGTERM\n${agent.stderr()}`);
+  t.equal(await agent.exited, 0, 'exit 0 after SIGTERM', { stderr: agent.stderr() });
   const queues = await listQueues(vhost);
   const info = queues.find((q) => q.name === 'notifications.info');
   t.equal(info?.messages, 0, 'everything acked');
@@ -194,4 +197,85 @@ t.test('SIGKILL mid-batch: nothing is lost', async (t) => {
   t.ok(got.length - wantIds.size <= 100 * 10, 'duplicates bounded by the in-flight batch');
   second.child.kill('SIGTERM');
   t.equal(await second.exited, 0);
+});
+
+/** Process ids of `pid`'s children, from /proc (none once it has exited). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  if (!existsSync(`/proc/${pid}/task`)) return out;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    const text = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+    if (text) out.push(...text.split(' ').map(Number));
+  }
+  return out;
+}
+
+/** Copies of the instance notifications with message ids made unique by `tag`. */
+function copies(tag: string, count: number): Case[] {
+  const base = corpus.filter((c) => c.id.startsWith('fx-') && c.routing_key === 'notifications.info');
+  const cases: Case[] = [];
+  for (let copy = 0; copy < count; copy++) {
+    for (const c of base) {
+      const inner = parsePyJson(c.envelope['oslo.message']) as Obj;
+      inner.message_id = `${tag}-${copy}-${inner.message_id as string}`;
+      cases.push({ ...c, envelope: { 'oslo.version': '2.0', 'oslo.message': dumpsPyJson(inner) } });
+    }
+  }
+  return cases;
+}
+
+t.test('workers: 2 — two consuming processes, a killed one restarted, SIGTERM stops all', async (t) => {
+  if (!(await requireBroker(t))) return;
+  if (!existsSync('/proc/self/task')) {
+    t.skip('needs /proc to find the worker processes');
+    return;
+  }
+  const { url, vhost } = await privateVhost(t);
+  const dir = tempDir(t);
+  const samples = join(dir, 'samples.jsonl');
+  const seen = () => new Set(lines(samples).map((m) => m.message_id as string));
+  const idsOf = (cases: Case[]) =>
+    cases.flatMap((c) => converter.convert(decodeNotification(c.envelope)).samples.map((s) => s.id));
+  const consumers = async () =>
+    Number((await listQueues(vhost)).find((q) => q.name === 'notifications.info')?.consumers ?? 0);
+
+  const first = copies('a', 10);
+  await publish(url, first);
+  const agent = startAgent(writeConfig(dir, url, 10, 2));
+  const supervisor = agent.child.pid as number;
+  t.teardown(() => {
+    for (const pid of childrenOf(supervisor)) process.kill(pid, 'SIGKILL');
+    agent.child.kill('SIGKILL');
+  });
+  await poll('two consumers on notifications.info', async () => (await consumers()) === 2, 30_000);
+  const workers = await poll('two worker processes', () => {
+    const pids = childrenOf(supervisor);
+    return pids.length === 2 ? pids : null;
+  });
+  await waitFor('the first notifications', () => idsOf(first).every((id) => seen().has(id)));
+
+  process.kill(workers[0] as number, 'SIGKILL');
+  const replaced = await poll(
+    'a new worker in place of the killed one',
+    () => {
+      const pids = childrenOf(supervisor);
+      return pids.length === 2 && !pids.includes(workers[0] as number) ? pids : null;
+    },
+    30_000,
+  );
+  t.ok(replaced.includes(workers[1] as number), 'the other worker went on');
+  await poll('two consumers again', async () => (await consumers()) === 2, 30_000);
+  const second = copies('b', 10);
+  await publish(url, second);
+  await waitFor('the notifications sent after the restart', () => idsOf(second).every((id) => seen().has(id)));
+
+  agent.child.kill('SIGTERM');
+  t.equal(await agent.exited, 0, 'the supervisor exits 0 after SIGTERM', { stderr: agent.stderr() });
+  for (const pid of replaced) t.notOk(existsSync(`/proc/${pid}`), `worker ${pid} has exited`);
+  t.equal(await consumers(), 0, 'no consumer left');
+  t.equal(
+    (await listQueues(vhost)).find((q) => q.name === 'notifications.info')?.messages,
+    0,
+    'every notification acked',
+  );
 });
