@@ -25,15 +25,38 @@ function isDict(value: PyJson): value is { [key: string]: PyJson } {
 const SORTED = new Map<string, string[]>();
 const SORTED_LIMIT = 10_000;
 
+/**
+ * The last few shapes, compared key by key before the map: a sample and its metadata repeat a
+ * handful of shapes, and comparing a dozen (mostly internalised) keys costs less than joining
+ * them into the map's key on every signature.
+ */
+interface Shape {
+  keys: readonly string[];
+  sorted: string[];
+}
+const RECENT: Shape[] = [];
+const RECENT_SIZE = 8;
+let recentNext = 0;
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function sortedKeys(dict: SignableMessage): string[] {
   const keys = Object.keys(dict);
   if (keys.length < 2) return keys;
+  for (const recent of RECENT) if (sameKeys(recent.keys, keys)) return recent.sorted;
   const shape = keys.join('\u0000');
-  const known = SORTED.get(shape);
-  if (known) return known;
-  keys.sort(comparePyStr);
-  if (SORTED.size < SORTED_LIMIT) SORTED.set(shape, keys);
-  return keys;
+  let sorted = SORTED.get(shape);
+  if (sorted === undefined) {
+    sorted = [...keys].sort(comparePyStr);
+    if (SORTED.size < SORTED_LIMIT) SORTED.set(shape, sorted);
+  }
+  RECENT[recentNext] = { keys, sorted };
+  recentNext = (recentNext + 1) % RECENT_SIZE;
+  return sorted;
 }
 
 /**

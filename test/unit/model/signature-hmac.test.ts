@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import t from 'tap';
-import { signatureOf } from '../../../src/model/signature.js';
+import { computeSignature, signatureOf, signedPairs } from '../../../src/model/signature.js';
 
 // signatureOf computes HMAC-SHA256 from padded keys with one-shot hashes (a string prefix when
 // the padded key is ASCII, createHmac otherwise): it must be createHmac's result in every case.
@@ -37,4 +37,27 @@ t.test('switching secrets back and forth keeps each one right', async (t) => {
 
 t.test('an empty secret signs nothing', async (t) => {
   t.equal(signatureOf('abc', ''), '');
+});
+
+t.test('key order: any insertion order and many interleaved shapes sign in Python order', async (t) => {
+  // sortedKeys remembers the last few unsorted key lists: more shapes than it keeps, cycled,
+  // must each still come out sorted (and the same keys in another order the same).
+  const shapes = Array.from({ length: 12 }, (_, i) => Array.from({ length: 2 + (i % 5) }, (_, k) => `k${i}_${k}`));
+  const expected = (keys: string[]) =>
+    signedPairs(Object.fromEntries([...keys].sort().map((k) => [k, k]))).map(([name]) => name);
+  for (let round = 0; round < 3; round++) {
+    for (const keys of shapes) {
+      const forward = Object.fromEntries(keys.map((k) => [k, k]));
+      const backward = Object.fromEntries([...keys].reverse().map((k) => [k, k]));
+      t.same(
+        signedPairs(forward).map(([name]) => name),
+        expected(keys),
+      );
+      t.same(
+        signedPairs(backward).map(([name]) => name),
+        expected(keys),
+      );
+      t.equal(computeSignature(backward, 's'), computeSignature(forward, 's'));
+    }
+  }
 });
