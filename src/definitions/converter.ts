@@ -6,7 +6,7 @@ import { NotificationFilter } from './filter.js';
 import type { NotificationFilterSpec } from './filter.js';
 import { isPyDict } from './values.js';
 import { BadInputError } from '../errors.js';
-import { samePyJson, sampleFromRecord, shareDict } from '../model/index.js';
+import { RecentSharedDicts, samePyJson, sampleFromRecord } from '../model/index.js';
 import type { Event, Sample } from '../model/index.js';
 
 /** Everything one notification turned into, and everything that went wrong on the way. */
@@ -55,6 +55,8 @@ export interface NotificationConverterOptions {
 export class NotificationConverter {
   private readonly endpoints: Endpoint[];
   private readonly filter: NotificationFilter | null;
+  /** Polling samples' metadata by resource and meter, shared across notifications. */
+  private readonly pollingMetadata = new RecentSharedDicts();
 
   constructor(
     private readonly meters: MeterConverter,
@@ -132,15 +134,20 @@ export class NotificationConverter {
       out.failures.push({ definition: POLLING_EVENT_TYPE, message: 'payload.samples must be a list' });
       return;
     }
-    // A polling agent sends a resource's meters together: consecutive samples with equal metadata
-    // share one dict, rendered and signed once for all of them (model/shared-dict.ts).
+    // A polling agent sends a resource's meters together, and the same metadata every interval:
+    // consecutive samples with equal metadata share one dict, and so do the polls of a resource
+    // while its metadata stays the same, rendered and signed once for all of them
+    // (model/shared-dict.ts).
     let previous: Sample['resource_metadata'] | undefined;
     samples.forEach((record, i) => {
       try {
         const sample = sampleFromRecord(record, { source: this.options.sampleSource, newId: this.options.newId });
         if (previous !== undefined && samePyJson(previous, sample.resource_metadata))
           sample.resource_metadata = previous;
-        else previous = sample.resource_metadata = shareDict(sample.resource_metadata);
+        else {
+          const key = `${String(sample.resource_id)}\u0000${sample.name}`;
+          previous = sample.resource_metadata = this.pollingMetadata.share(key, sample.resource_metadata);
+        }
         out.samples.push(sample);
         out.sampleOrigins.push(POLLING_EVENT_TYPE);
       } catch (err) {

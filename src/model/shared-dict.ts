@@ -67,3 +67,38 @@ export function samePyJson(a: PyJson | undefined, b: PyJson | undefined): boolea
   }
   return true;
 }
+
+/**
+ * Shared dicts remembered across messages under a caller's key (a polling agent sends the same
+ * resource's metadata every interval): `share` hands back the remembered dict when the new one
+ * is the same value written the same way (`samePyJson`), so its renderings are made once per
+ * resource instead of once per notification. The key only decides which dict is compared; a
+ * different value under the same key replaces it. Two generations of at most `limit` keys
+ * each bound the memory: a key unused for a whole generation is forgotten.
+ */
+export class RecentSharedDicts {
+  private current = new Map<string, Readonly<Dict>>();
+  private previous = new Map<string, Readonly<Dict>>();
+
+  constructor(private readonly limit = 8192) {}
+
+  share(key: string, dict: Dict): Readonly<Dict> {
+    let known = this.current.get(key);
+    if (known === undefined) {
+      known = this.previous.get(key);
+      if (known !== undefined) this.remember(key, known);
+    }
+    if (known !== undefined && samePyJson(known, dict)) return known;
+    const shared = shareDict(dict);
+    this.remember(key, shared);
+    return shared;
+  }
+
+  private remember(key: string, dict: Readonly<Dict>): void {
+    if (this.current.size >= this.limit && !this.current.has(key)) {
+      this.previous = this.current;
+      this.current = new Map();
+    }
+    this.current.set(key, dict);
+  }
+}

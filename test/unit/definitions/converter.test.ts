@@ -248,3 +248,31 @@ t.test('a configured filter rule drops notifications before every endpoint', asy
   t.equal(dropped.samples.length, 0);
   t.equal(dropped.event, null);
 });
+
+t.test('telemetry.polling: the polls of a resource share its metadata dict while it stays the same', async (t) => {
+  const converter = makeConverter();
+  const poll = (id: string, metadata: { [key: string]: PyJson }) =>
+    converter
+      .convert(
+        notification({
+          priority: 'sample',
+          event_type: 'telemetry.polling',
+          payload: {
+            samples: [
+              { ...POLLED, message_id: `${id}-cpu`, resource_metadata: { ...metadata, cpu_number: 1 } },
+              { ...POLLED, message_id: `${id}-disk`, counter_name: 'disk.read.bytes', resource_metadata: metadata },
+              { ...POLLED, message_id: `${id}-r2`, resource_id: 'r2', resource_metadata: { ...metadata } },
+            ],
+          },
+        }),
+      )
+      .samples.map((s) => s.resource_metadata);
+  const first = poll('p1', { host: 'h', flavor: { vcpus: 1 } });
+  const second = poll('p2', { host: 'h', flavor: { vcpus: 1 } });
+  for (let i = 0; i < 3; i++) t.equal(second[i], first[i], `sample ${i}: the dict of the previous poll`);
+  t.not(first[0], first[1], 'each meter of a resource keeps its own metadata');
+  const resized = poll('p3', { host: 'h', flavor: { vcpus: 2 } });
+  t.not(resized[1], first[1], 'changed metadata: a new dict');
+  t.same(resized[1], { host: 'h', flavor: { vcpus: 2 } });
+  t.same(resized[0], { host: 'h', flavor: { vcpus: 2 }, cpu_number: 1 });
+});

@@ -3,7 +3,7 @@ import { PyFloat } from '../../../src/model/py-float.js';
 import { dumpsPyJson } from '../../../src/model/py-json.js';
 import type { PyJson } from '../../../src/model/sample.js';
 import { flat } from '../../../src/model/flat.js';
-import { renderingsOf, samePyJson, shareDict } from '../../../src/model/shared-dict.js';
+import { RecentSharedDicts, renderingsOf, samePyJson, shareDict } from '../../../src/model/shared-dict.js';
 import { computeSignature, signedItem } from '../../../src/model/signature.js';
 
 const metadata = (): { [key: string]: PyJson } => ({
@@ -82,4 +82,36 @@ t.test('flat keeps the value of a concatenated string', async (t) => {
   const copy = `${text}`;
   t.equal(flat(text), copy);
   t.equal(flat(''), '');
+});
+
+t.test('RecentSharedDicts: one shared dict per key while the value stays the same', async (t) => {
+  const recent = new RecentSharedDicts(2);
+  const first = recent.share('r1', metadata());
+  t.ok(Object.isFrozen(first) && renderingsOf(first), 'a shared dict');
+  t.equal(recent.share('r1', metadata()), first, 'the same value again: the remembered dict');
+  t.equal(dumpsPyJson(first), dumpsPyJson(metadata()), 'which dumps as the new one');
+
+  const changed = { ...metadata(), display_name: 'renamed' };
+  const second = recent.share('r1', changed);
+  t.not(second, first, 'another value under the key: its own dict');
+  t.same(second, changed);
+  t.equal(recent.share('r1', { ...changed }), second, 'and it replaced the old one');
+
+  const asFloat = { ...changed, image: new PyFloat(1) };
+  const asInt = { ...changed, image: 1 };
+  t.not(recent.share('r1', asInt), recent.share('r1', asFloat), 'int and float are different values');
+  t.equal(recent.share('other', metadata()) === first, false, 'the key decides which dict is compared');
+});
+
+t.test('RecentSharedDicts: two generations of `limit` keys, the unused ones forgotten', async (t) => {
+  const recent = new RecentSharedDicts(2);
+  const a = recent.share('a', { v: 'a' });
+  recent.share('b', { v: 'b' });
+  recent.share('c', { v: 'c' }); // a new generation: a and b are the previous one
+  t.equal(recent.share('a', { v: 'a' }), a, 'a key of the previous generation is still known (and moved up)');
+  recent.share('d', { v: 'd' });
+  recent.share('e', { v: 'e' }); // another generation: b was not used in the last one
+  const b = recent.share('b', { v: 'b' });
+  t.equal(recent.share('b', { v: 'b' }), b);
+  t.same(b, { v: 'b' }, 'a forgotten key starts again with the new dict');
 });
