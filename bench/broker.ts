@@ -4,7 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import amqp from 'amqplib';
@@ -81,18 +81,67 @@ export async function purge(url: string, queues: string[]): Promise<void> {
   await conn.close();
 }
 
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
+const TICKS_PER_S = 100;
+
+/**
+ * CPU seconds (user + system) used so far by `pid` and its descendants, from /proc; NaN where
+ * there is no /proc.
+ */
+export function cpuSeconds(pid: number): number {
+  try {
+    let ticks = 0;
+    const pending = [pid];
+    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+      const stat = readFileSync(`/proc/${next}/stat`, 'utf8');
+      // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+      for (const task of readdirSync(`/proc/${next}/task`)) {
+        const children = readFileSync(`/proc/${next}/task/${task}/children`, 'utf8').trim();
+        if (children) pending.push(...children.split(' ').map(Number));
+      }
+    }
+    return ticks / TICKS_PER_S;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** The broker's OS process (the Erlang VM), whose CPU per message is part of every budget here. */
+export async function brokerPid(): Promise<number> {
+  const { stdout } = await run('rabbitmqctl', ['eval', 'list_to_integer(os:getpid()).']);
+  return Number(stdout.trim());
+}
+
+export interface Ceiling {
+  /** Messages per second. */
+  rate: number;
+  /** CPU µs per message of the consuming process itself (amqplib's own cost). */
+  clientCpuUs: number;
+  /** CPU µs per message of the broker meanwhile. */
+  brokerCpuUs: number;
+}
+
 /** The ceiling: raw amqplib consume + individual ack of `n` messages, same queues, same prefetch. */
-export async function ceiling(url: string, queues: string[], prefetch: number, n: number): Promise<number> {
+export async function ceiling(url: string, queues: string[], prefetch: number, n: number): Promise<Ceiling> {
+  const broker = await brokerPid();
   const conn = await amqp.connect(url);
   const ch = await conn.createChannel();
   await ch.prefetch(prefetch);
   let seen = 0;
   let t0 = 0;
+  let cpu0 = process.cpuUsage();
+  let broker0 = 0;
   const done = new Promise<number>((resolveDone) => {
     for (const q of queues) {
       void ch.consume(q, (msg) => {
         if (!msg) return;
-        if (seen === 0) t0 = performance.now();
+        if (seen === 0) {
+          t0 = performance.now();
+          cpu0 = process.cpuUsage();
+          broker0 = cpuSeconds(broker);
+        }
         ch.ack(msg);
         seen += 1;
         if (seen === n) resolveDone(performance.now() - t0);
@@ -100,6 +149,8 @@ export async function ceiling(url: string, queues: string[], prefetch: number, n
     }
   });
   const ms = await done;
+  const cpu = process.cpuUsage(cpu0);
+  const brokerCpu = cpuSeconds(broker) - broker0;
   await conn.close();
-  return (n / ms) * 1000;
+  return { rate: (n / ms) * 1000, clientCpuUs: (cpu.user + cpu.system) / n, brokerCpuUs: (brokerCpu * 1e6) / n };
 }

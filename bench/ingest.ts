@@ -13,11 +13,11 @@
  * (user + system, workers included) the agent used per notification while it drained the queues.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp from 'amqplib';
-import { ceiling, prefill, purge, run, SHARED, withVhost, workload } from './broker.js';
+import { brokerPid, ceiling, cpuSeconds, prefill, purge, run, SHARED, withVhost, workload } from './broker.js';
 
 const N = Number(process.env.BENCH_NOTIFICATIONS ?? 50_000);
 const PREFETCH = Number(process.env.BENCH_PREFETCH ?? 300);
@@ -39,34 +39,6 @@ async function remaining(vhost: string): Promise<number> {
     .reduce((sum, q) => sum + q.messages, 0);
 }
 
-/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
-const TICKS_PER_S = 100;
-
-/**
- * CPU seconds (user + system) used so far by `pid` and its descendants (the workers), from
- * /proc; NaN where there is no /proc. The machine is shared with the broker, so the agent's
- * CPU per notification says more about its own cost than the rate does.
- */
-function cpuSeconds(pid: number): number {
-  try {
-    let ticks = 0;
-    const pending = [pid];
-    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-      const stat = readFileSync(`/proc/${next}/stat`, 'utf8');
-      // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-      for (const task of readdirSync(`/proc/${next}/task`)) {
-        const children = readFileSync(`/proc/${next}/task/${task}/children`, 'utf8').trim();
-        if (children) pending.push(...children.split(' ').map(Number));
-      }
-    }
-    return ticks / TICKS_PER_S;
-  } catch {
-    return Number.NaN;
-  }
-}
-
 /**
  * `meterflow run` as a child process; rate measured from the first consumed message to the
  * drained queues, with the CPU the agent (and its workers) used meanwhile.
@@ -77,7 +49,8 @@ async function meterflow(
   queues: string[],
   batchSize: number,
   workers: number,
-): Promise<{ rate: number; cpuUs: number }> {
+): Promise<{ rate: number; cpuUs: number; brokerCpuUs: number }> {
+  const broker = await brokerPid();
   const dir = mkdtempSync(join(tmpdir(), 'mf-bench-'));
   writeFileSync(
     join(dir, 'pipeline.yaml'),
@@ -114,8 +87,10 @@ async function meterflow(
   while ((await ready()) >= N) await new Promise((r) => setTimeout(r, 5));
   t0 = performance.now();
   const cpu0 = cpuSeconds(child.pid as number);
+  const broker0 = cpuSeconds(broker);
   while ((await ready()) > 0) await new Promise((r) => setTimeout(r, 20));
   const cpu1 = cpuSeconds(child.pid as number);
+  const broker1 = cpuSeconds(broker);
   while ((await remaining(vhost)) > 0) await new Promise((r) => setTimeout(r, 20));
   const ms = performance.now() - t0;
   child.kill('SIGTERM');
@@ -123,7 +98,7 @@ async function meterflow(
   await conn.close();
   rmSync(dir, { recursive: true, force: true });
   // Until the queues were empty (the last unacked batch is in flight then): close enough at this N.
-  return { rate: (N / ms) * 1000, cpuUs: ((cpu1 - cpu0) * 1e6) / N };
+  return { rate: (N / ms) * 1000, cpuUs: ((cpu1 - cpu0) * 1e6) / N, brokerCpuUs: ((broker1 - broker0) * 1e6) / N };
 }
 
 async function main(): Promise<void> {
@@ -143,9 +118,12 @@ async function main(): Promise<void> {
           workers,
           notifications: N,
           meterflow_per_s: Math.round(ours.rate),
-          ceiling_per_s: Math.round(raw),
-          ratio: Number((ours.rate / raw).toFixed(3)),
+          ceiling_per_s: Math.round(raw.rate),
+          ratio: Number((ours.rate / raw.rate).toFixed(3)),
           agent_cpu_us: Number(ours.cpuUs.toFixed(1)),
+          broker_cpu_us: Number(ours.brokerCpuUs.toFixed(1)),
+          ceiling_client_cpu_us: Number(raw.clientCpuUs.toFixed(1)),
+          ceiling_broker_cpu_us: Number(raw.brokerCpuUs.toFixed(1)),
         });
       });
     }

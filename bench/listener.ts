@@ -105,7 +105,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < REPEAT; i++) {
         await withVhost(async (url) => {
           const topology = await prefill(url, messages);
-          if (!NO_CEILING) raw = Math.max(raw, await ceiling(url, topology.queues, prefetch, N));
+          if (!NO_CEILING) raw = Math.max(raw, (await ceiling(url, topology.queues, prefetch, N)).rate);
           await purge(url, topology.queues);
           await prefill(url, messages);
           best = Math.max(best, await listener(url, topology, batchSize, prefetch));

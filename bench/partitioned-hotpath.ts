@@ -9,74 +9,31 @@
  *
  *   npm run build && node dist/bench/partitioned-hotpath.js     # BENCH_POLLS=10 by default
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { Registry } from 'prom-client';
+import { join } from 'node:path';
 import { decodeSamples } from '../src/agent/partitioned/codec.js';
-import { createPartitionedMetrics } from '../src/agent/partitioned/metrics.js';
-import { partitionedPipelines } from '../src/agent/partitioned/partitioned.js';
-import { StageOne } from '../src/agent/partitioned/stage-one.js';
-import { PollingScenario } from '../src/emit/polling-scenario.js';
-import { encodeNotification } from '../src/messaging/oslo-envelope.js';
-import type { ConfirmPublisher, Delivery } from '../src/messaging/types.js';
 import type { SampleSink } from '../src/pipeline/index.js';
-import { inProcessAgent } from './in-process.js';
+import { partitionedInProcess } from './partitioned-in-process.js';
 
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 2000);
 const POLLS = Number(process.env.BENCH_POLLS ?? 10);
 const BATCH = 100;
 const P = 8;
-const SHARED = resolve('../shared/compat');
 const out = mkdtempSync(join(tmpdir(), 'mf-phot-'));
 
-const newton = readFileSync(`${SHARED}/ceilometer-newton/pipeline.yaml`, 'utf8');
-const agent = inProcessAgent(out, newton.replace(/notifier:\/\/[^\s'"]*/g, `file://${out}/samples.jsonl`));
-const { manager, secret } = agent;
-
-/** Partition messages by queue, as the broker would hold them. */
-const queues = new Map<string, Buffer[]>();
-const capture: ConfirmPublisher = {
-  async publish(_exchange, routingKey, body) {
-    let list = queues.get(routingKey);
-    if (!list) {
-      list = [];
-      queues.set(routingKey, list);
-    }
-    list.push(body);
-  },
-  async assertExchange() {},
-  async assertQueue() {},
-  async close() {},
-};
-const partitioned = partitionedPipelines(manager);
-const stageOne = new StageOne({
-  manager,
-  partitioned,
+const {
+  agent,
+  stageOne: handler,
+  queues,
+  deliveries,
+} = partitionedInProcess(out, {
+  instances: INSTANCES,
+  polls: POLLS,
   partitions: P,
   prefix: 'bench',
-  publisher: capture,
-  telemetrySecret: secret,
-  metrics: createPartitionedMetrics(new Registry()),
 });
-const handler = agent.handler(stageOne);
-
-const scenario = new PollingScenario({ instances: INSTANCES, telemetrySecret: secret });
-const polls = scenario.notifications();
-const deliveries: Delivery[] = [];
-for (let i = 0; i < INSTANCES * POLLS; i++) {
-  const { notification } = polls.next().value as { notification: Parameters<typeof encodeNotification>[0] };
-  deliveries.push({
-    body: encodeNotification(notification),
-    queue: 'notifications.sample',
-    exchange: 'ceilometer',
-    routingKey: 'notifications.sample',
-    redelivered: false,
-    headers: {},
-    contentType: 'application/json',
-    transport: 0,
-  });
-}
+const { manager, secret } = agent;
 
 const cpuMs = (since: NodeJS.CpuUsage) => {
   const u = process.cpuUsage(since);

@@ -37,7 +37,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import amqp from 'amqplib';
 import { Redis } from 'ioredis';
-import { ceiling, type Message, prefill, purge, SHARED, withVhost } from './broker.js';
+import { brokerPid, ceiling, cpuSeconds, type Message, prefill, purge, SHARED, withVhost } from './broker.js';
 
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 2000);
 const POLLS = Number(process.env.BENCH_POLLS ?? 10);
@@ -183,14 +183,14 @@ class Cluster {
   }
 }
 
-/** CPU seconds (user + system) a process used so far, from /proc (Linux); 0 elsewhere. */
-function cpuSeconds(pid: number | undefined): number {
+/** The Redis server's OS process (on this machine, as the benchmark expects), from INFO. */
+async function redisPid(): Promise<number> {
+  const redis = new Redis(REDIS_URL);
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
+    const info = await redis.info('server');
+    return Number(/^process_id:(\d+)/m.exec(info)?.[1] ?? Number.NaN);
+  } finally {
+    redis.disconnect();
   }
 }
 
@@ -275,7 +275,16 @@ async function throughput(
   count: number,
   n: number,
   outputs: number,
-): Promise<{ rate: number; total: number; split: string; cpu: number; idle: number }> {
+): Promise<{
+  rate: number;
+  total: number;
+  split: string;
+  cpu: number;
+  idle: number;
+  workerCpuUs: number;
+  brokerCpuUs: number;
+  redisCpuUs: number;
+}> {
   const cluster = new Cluster(mkdtempSync(join(dir, `w${count}-`)), url, refs);
   const conn = await amqp.connect(url);
   const ch = await conn.createChannel();
@@ -290,12 +299,18 @@ async function throughput(
   });
   const left = await ready();
   const t1 = performance.now();
-  const cpu = () => cluster.workers.reduce((sum, w) => sum + cpuSeconds(w.child.pid), 0);
+  const cpu = () => cluster.workers.reduce((sum, w) => sum + (cpuSeconds(w.child.pid as number) || 0), 0);
+  const services = async () => [cpuSeconds(await brokerPid()), cpuSeconds(await redisPid())] as const;
+  const [broker1, redis1] = await services();
   const cpu1 = cpu();
   const [idle1, all1] = machineJiffies();
   await until('every output written', () => lines(cluster.workers.map((w) => w.output)) >= outputs, 600_000, 50);
   const t2 = performance.now();
-  const busy = (cpu() - cpu1) / ((t2 - t1) / 1000);
+  const workerCpu = cpu() - cpu1;
+  const [broker2, redis2] = await services();
+  const busy = workerCpu / ((t2 - t1) / 1000);
+  // CPU per notification of the window, for the budget: workers, broker and Redis share the cores.
+  const perNotification = (seconds: number) => (left > 0 ? (seconds * 1e6) / left : Number.NaN);
   const [idle2, all2] = machineJiffies();
   const idle = all2 > all1 ? (idle2 - idle1) / (all2 - all1) : 0;
   const each = cluster.workers.map((w) => lineCounter()([w.output]));
@@ -303,7 +318,16 @@ async function throughput(
   await cluster.stopAll();
   await conn.close();
   rmSync(cluster.dir, { recursive: true, force: true });
-  return { rate: (left / (t2 - t1)) * 1000, total: (n / (t2 - (first || t0))) * 1000, split, cpu: busy, idle };
+  return {
+    rate: (left / (t2 - t1)) * 1000,
+    total: (n / (t2 - (first || t0))) * 1000,
+    split,
+    cpu: busy,
+    idle,
+    workerCpuUs: perNotification(workerCpu),
+    brokerCpuUs: perNotification(broker2 - broker1),
+    redisCpuUs: perNotification(redis2 - redis1),
+  };
 }
 
 /** Rebalance times under a steady load: join, graceful leave, SIGKILL. */
@@ -355,7 +379,7 @@ async function main(): Promise<void> {
     for (const count of WORKERS) {
       await withVhost(async (url) => {
         const { queues } = await prefill(url, messages);
-        const raw = await ceiling(url, queues, PREFETCH, n);
+        const raw = (await ceiling(url, queues, PREFETCH, n)).rate;
         await purge(url, queues);
         await prefill(url, messages);
         const ours = await throughput(url, dir, refs, count, n, outputs);
@@ -370,6 +394,9 @@ async function main(): Promise<void> {
           outputs_by_worker: ours.split,
           worker_cores_busy: Number(ours.cpu.toFixed(2)),
           machine_idle: `${Math.round(ours.idle * 100)}%`,
+          worker_cpu_us: Number(ours.workerCpuUs.toFixed(1)),
+          broker_cpu_us: Number(ours.brokerCpuUs.toFixed(1)),
+          redis_cpu_us: Number(ours.redisCpuUs.toFixed(1)),
         });
       });
     }
