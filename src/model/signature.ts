@@ -21,7 +21,10 @@ function isDict(value: PyJson): value is { [key: string]: PyJson } {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof PyFloat);
 }
 
-/** Sorted key lists by their unsorted form: messages repeat a few shapes, sorting is per sample. */
+/**
+ * Sorted key lists by their unsorted form (see shapeKey): messages repeat a few shapes, sorting
+ * is per sample.
+ */
 const SORTED = new Map<string, string[]>();
 const SORTED_LIMIT = 10_000;
 
@@ -44,11 +47,22 @@ function sameKeys(a: readonly string[], b: readonly string[]): boolean {
   return true;
 }
 
+/**
+ * One text per key list, different for different lists: each key prefixed with its length (keys
+ * come from the wire and may hold any character, so a separator alone would let `['a\0b', 'c']`
+ * and `['a', 'b', 'c']` share an entry, and one of them be signed over the other's keys).
+ */
+function shapeKey(keys: readonly string[]): string {
+  let text = '';
+  for (const key of keys) text += `${key.length}:${key}`;
+  return text;
+}
+
 function sortedKeys(dict: SignableMessage): string[] {
   const keys = Object.keys(dict);
   if (keys.length < 2) return keys;
   for (const recent of RECENT) if (sameKeys(recent.keys, keys)) return recent.sorted;
-  const shape = keys.join('\u0000');
+  const shape = shapeKey(keys);
   let sorted = SORTED.get(shape);
   if (sorted === undefined) {
     sorted = [...keys].sort(comparePyStr);
