@@ -69,18 +69,67 @@ export function samePyJson(a: PyJson | undefined, b: PyJson | undefined): boolea
 }
 
 /**
+ * About how many characters `value` dumps to, counted until `cap` is passed (then some number
+ * above `cap`): strings by length, other scalars as 8, plus quotes and separators.
+ */
+export function approxChars(value: PyJson | undefined, cap: number): number {
+  let total = 0;
+  const pending: (PyJson | undefined)[] = [value];
+  while (pending.length > 0 && total <= cap) {
+    const next = pending.pop();
+    if (typeof next === 'string') total += next.length + 2;
+    else if (typeof next !== 'object' || next === null || next instanceof PyFloat) total += 8;
+    else if (Array.isArray(next)) {
+      total += 2 + 2 * next.length;
+      for (let i = 0; i < next.length && total <= cap; i++) pending.push(next[i]);
+    } else {
+      total += 2;
+      for (const key in next) {
+        total += key.length + 6;
+        if (total > cap) break;
+        pending.push(next[key]);
+      }
+    }
+  }
+  return total;
+}
+
+interface Remembered {
+  dict: Readonly<Dict>;
+  chars: number;
+}
+
+/** Defaults of RecentSharedDicts: per generation, dicts and their characters; per dict, characters. */
+export const RECENT_DICTS_LIMIT = 8192;
+export const RECENT_DICTS_MAX_CHARS = 8 * 1024 * 1024;
+export const RECENT_DICT_MAX_CHARS = 16 * 1024;
+
+/**
  * Shared dicts remembered across messages under a caller's key (a polling agent sends the same
  * resource's metadata every interval): `share` hands back the remembered dict when the new one
  * is the same value written the same way (`samePyJson`), so its renderings are made once per
  * resource instead of once per notification. The key only decides which dict is compared; a
- * different value under the same key replaces it. Two generations of at most `limit` keys
- * each bound the memory: a key unused for a whole generation is forgotten.
+ * different value under the same key replaces it. Two generations bound the memory, each of at
+ * most `limit` dicts and `maxChars` characters (as dumped, approximately; renderings made later
+ * take about twice that again): a key unused for a whole generation is forgotten, and a dict
+ * over `maxDictChars` is not remembered at all.
  */
 export class RecentSharedDicts {
-  private current = new Map<string, Readonly<Dict>>();
-  private previous = new Map<string, Readonly<Dict>>();
+  private current = new Map<string, Remembered>();
+  private previous = new Map<string, Remembered>();
+  private currentChars = 0;
+  private previousChars = 0;
 
-  constructor(private readonly limit = 8192) {}
+  constructor(
+    private readonly limit = RECENT_DICTS_LIMIT,
+    private readonly maxChars = RECENT_DICTS_MAX_CHARS,
+    private readonly maxDictChars = RECENT_DICT_MAX_CHARS,
+  ) {}
+
+  /** Dicts remembered now (a key used in both generations counts twice) and their characters. */
+  get size(): { dicts: number; chars: number } {
+    return { dicts: this.current.size + this.previous.size, chars: this.currentChars + this.previousChars };
+  }
 
   share(key: string, dict: Dict): Readonly<Dict> {
     let known = this.current.get(key);
@@ -88,17 +137,30 @@ export class RecentSharedDicts {
       known = this.previous.get(key);
       if (known !== undefined) this.remember(key, known);
     }
-    if (known !== undefined && samePyJson(known, dict)) return known;
+    if (known !== undefined && samePyJson(known.dict, dict)) return known.dict;
     const shared = shareDict(dict);
-    this.remember(key, shared);
+    const chars = approxChars(dict, this.maxDictChars);
+    if (chars > this.maxDictChars) this.forget(key);
+    else this.remember(key, { dict: shared, chars });
     return shared;
   }
 
-  private remember(key: string, dict: Readonly<Dict>): void {
-    if (this.current.size >= this.limit && !this.current.has(key)) {
+  private remember(key: string, entry: Remembered): void {
+    const old = this.current.get(key);
+    if (old === undefined && (this.current.size >= this.limit || this.currentChars + entry.chars > this.maxChars)) {
       this.previous = this.current;
+      this.previousChars = this.currentChars;
       this.current = new Map();
+      this.currentChars = 0;
     }
-    this.current.set(key, dict);
+    this.currentChars += entry.chars - (this.current.get(key)?.chars ?? 0);
+    this.current.set(key, entry);
+  }
+
+  private forget(key: string): void {
+    this.currentChars -= this.current.get(key)?.chars ?? 0;
+    this.previousChars -= this.previous.get(key)?.chars ?? 0;
+    this.current.delete(key);
+    this.previous.delete(key);
   }
 }

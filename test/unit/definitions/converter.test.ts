@@ -6,6 +6,7 @@ import {
   NotificationConverter,
 } from '../../../src/definitions/index.js';
 import type { EventDefinition, FieldIssue } from '../../../src/definitions/index.js';
+import { meteringMessageLine, PyFloat } from '../../../src/model/index.js';
 import type { PyJson } from '../../../src/model/index.js';
 import { meter, memoryDef, notification } from './meter-helpers.js';
 import type { NotificationParts } from './meter-helpers.js';
@@ -275,4 +276,49 @@ t.test('telemetry.polling: the polls of a resource share its metadata dict while
   t.not(resized[1], first[1], 'changed metadata: a new dict');
   t.same(resized[1], { host: 'h', flavor: { vcpus: 2 } });
   t.same(resized[0], { host: 'h', flavor: { vcpus: 2 }, cpu_number: 1 });
+});
+
+t.test('telemetry.polling: remembered metadata signs and writes as a fresh converter would', async (t) => {
+  // One long-lived converter against a fresh one per poll: every line (metadata rendering and
+  // signature included) must be the same whatever the remembered dicts are.
+  const remembering = makeConverter();
+  const secret = 'change this for valid signing';
+  const polls: { [key: string]: PyJson }[] = [
+    { host: 'h', flavor: { vcpus: 1, ram: 2048 } },
+    { host: 'h', flavor: { vcpus: 1, ram: 2048 } },
+    { flavor: { vcpus: 1, ram: 2048 }, host: 'h' }, // the same content in another key order
+    { host: 'h', flavor: { vcpus: 1, ram: new PyFloat(2048) } }, // 2048 -> 2048.0
+    { host: 'h', flavor: { vcpus: 1, ram: 2048 } }, // and back
+    { host: 'h', flavor: { ram: 2048, vcpus: 1 } }, // nested keys reordered
+    { host: 'h', flavor: { vcpus: 1, ram: 2048n ** 3n } },
+    { host: 'h', flavor: { vcpus: 1, ram: 2048n ** 3n } },
+  ];
+  const convert = (converter: ReturnType<typeof makeConverter>, metadata: { [key: string]: PyJson }, i: number) =>
+    converter.convert(
+      notification({
+        priority: 'sample',
+        event_type: 'telemetry.polling',
+        payload: {
+          samples: [
+            { ...POLLED, message_id: `m${i}-a`, resource_metadata: metadata },
+            { ...POLLED, message_id: `m${i}-b`, resource_id: null, resource_metadata: { ...metadata } },
+            { ...POLLED, message_id: `m${i}-c`, resource_id: 'null', resource_metadata: { ...metadata } },
+          ],
+        },
+      }),
+    ).samples;
+  let previous: PyJson[] = [];
+  polls.forEach((metadata, i) => {
+    const got = convert(remembering, metadata, i);
+    const fresh = convert(makeConverter(), metadata, i);
+    t.equal(got.length, 3, `poll ${i}: three samples`);
+    t.same(
+      got.map((s) => meteringMessageLine(s, secret)),
+      fresh.map((s) => meteringMessageLine(s, secret)),
+      `poll ${i}: the same lines as a fresh converter`,
+    );
+    const same = i === 1 || i === 7;
+    t.equal(got[0]?.resource_metadata === previous[0], same, `poll ${i}: the previous dict ${same ? 'again' : 'not'}`);
+    previous = got.map((s) => s.resource_metadata);
+  });
 });

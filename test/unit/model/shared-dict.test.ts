@@ -3,7 +3,7 @@ import { PyFloat } from '../../../src/model/py-float.js';
 import { dumpsPyJson } from '../../../src/model/py-json.js';
 import type { PyJson } from '../../../src/model/sample.js';
 import { flat } from '../../../src/model/flat.js';
-import { RecentSharedDicts, renderingsOf, samePyJson, shareDict } from '../../../src/model/shared-dict.js';
+import { approxChars, RecentSharedDicts, renderingsOf, samePyJson, shareDict } from '../../../src/model/shared-dict.js';
 import { computeSignature, signedItem } from '../../../src/model/signature.js';
 
 const metadata = (): { [key: string]: PyJson } => ({
@@ -106,12 +106,46 @@ t.test('RecentSharedDicts: one shared dict per key while the value stays the sam
 t.test('RecentSharedDicts: two generations of `limit` keys, the unused ones forgotten', async (t) => {
   const recent = new RecentSharedDicts(2);
   const a = recent.share('a', { v: 'a' });
-  recent.share('b', { v: 'b' });
+  const b0 = recent.share('b', { v: 'b' });
   recent.share('c', { v: 'c' }); // a new generation: a and b are the previous one
   t.equal(recent.share('a', { v: 'a' }), a, 'a key of the previous generation is still known (and moved up)');
   recent.share('d', { v: 'd' });
   recent.share('e', { v: 'e' }); // another generation: b was not used in the last one
   const b = recent.share('b', { v: 'b' });
-  t.equal(recent.share('b', { v: 'b' }), b);
-  t.same(b, { v: 'b' }, 'a forgotten key starts again with the new dict');
+  t.not(b, b0, 'a forgotten key starts again with the new dict');
+  t.same(b, { v: 'b' });
+  t.equal(recent.share('b', { v: 'b' }), b, 'and remembers that one');
+});
+
+t.test('RecentSharedDicts: memory bounded by dicts and characters, big dicts never kept', async (t) => {
+  const recent = new RecentSharedDicts(100, 10_000, 1_000);
+  for (let i = 0; i < 5_000; i++) recent.share(`r${i}`, { name: `vm-${i}`, n: i });
+  t.ok(recent.size.dicts <= 200, `at most two generations of 100 dicts (${recent.size.dicts})`);
+
+  const wide = new RecentSharedDicts(1_000, 10_000, 1_000);
+  for (let i = 0; i < 1_000; i++) wide.share(`r${i}`, { text: 'x'.repeat(500 + (i % 7)) });
+  t.ok(wide.size.chars <= 20_000, `at most two generations of 10 000 characters (${wide.size.chars})`);
+  t.ok(wide.size.dicts < 100, `so far fewer dicts than the limit (${wide.size.dicts})`);
+
+  const big = { text: 'x'.repeat(2_000) };
+  const first = wide.share('big', big);
+  t.not(wide.share('big', { ...big }), first, 'a dict over maxDictChars is not remembered');
+  const small = wide.share('big', { text: 'small' });
+  t.equal(wide.share('big', { text: 'small' }), small, 'a smaller value under the same key is remembered again');
+  t.equal(wide.share('big', { text: 'small' }), small);
+  wide.share('big', big);
+  t.not(wide.share('big', { text: 'small' }), small, 'and forgotten once a big one replaced it');
+});
+
+t.test('approxChars: about the dumped length, stops past the cap', async (t) => {
+  const value = { a: 'xyz', list: [1, new PyFloat(2), null, 'q'], nested: { b: true } };
+  const n = approxChars(value, 1_000);
+  t.ok(
+    n >= dumpsPyJson(value).length * 0.8 && n <= dumpsPyJson(value).length * 2,
+    `${n} vs ${dumpsPyJson(value).length}`,
+  );
+  t.equal(approxChars('abc', 100), 5);
+  const huge = Array.from({ length: 300_000 }, (_, i) => i);
+  t.ok(approxChars(huge, 1_000) > 1_000, 'a long list is counted past the cap without walking it');
+  t.ok(approxChars({ ...Object.fromEntries(huge.slice(0, 5_000).map((i) => [`k${i}`, i])) }, 100) > 100);
 });

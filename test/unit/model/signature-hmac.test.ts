@@ -81,6 +81,13 @@ t.test('key lists that join alike are told apart (a NUL inside a key)', async (t
   ]);
   t.equal(computeSignature({ c: 3, b: 2, a: 1 }, secret), reference('a1b2c3', secret));
   t.equal(computeSignature({ 'a\u0000b': 'x', c: 'y' }, secret), reference('a\u0000bxcy', secret));
-  t.same(signedPairs({ '1:a': 1, b: 2 }).map(([name]) => name), ['1:a', 'b'], 'a key that looks like a length prefix');
-  t.same(signedPairs({ a: 1, '1:b': 2 }).map(([name]) => name), ['1:b', 'a']);
+  t.same(
+    signedPairs({ '1:a': 1, b: 2 }).map(([name]) => name),
+    ['1:a', 'b'],
+    'a key that looks like a length prefix',
+  );
+  t.same(
+    signedPairs({ a: 1, '1:b': 2 }).map(([name]) => name),
+    ['1:b', 'a'],
+  );
 });
