@@ -1,6 +1,7 @@
 /**
  * What the broker benchmarks share: the captured oslo workload, a private vhost per run, oslo-style
- * prefill, and the ceiling (raw amqplib consume + individual ack) measured on the same broker.
+ * prefill, the ceiling (raw amqplib consume + individual ack) measured on the same broker, and
+ * the CPU the broker and Redis processes use.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -8,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import amqp from 'amqplib';
+import { Redis } from 'ioredis';
 
 export const run = promisify(execFile);
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -114,6 +116,17 @@ export async function brokerPid(): Promise<number> {
   return Number(stdout.trim());
 }
 
+/** The Redis server's OS process (on this machine, as the benchmarks expect), from INFO. */
+export async function redisPid(url: string): Promise<number> {
+  const redis = new Redis(url);
+  try {
+    const info = await redis.info('server');
+    return Number(/^process_id:(\d+)/m.exec(info)?.[1] ?? Number.NaN);
+  } finally {
+    redis.disconnect();
+  }
+}
+
 export interface Ceiling {
   /** Messages per second. */
   rate: number;
@@ -123,8 +136,18 @@ export interface Ceiling {
   brokerCpuUs: number;
 }
 
-/** The ceiling: raw amqplib consume + individual ack of `n` messages, same queues, same prefetch. */
-export async function ceiling(url: string, queues: string[], prefetch: number, n: number): Promise<Ceiling> {
+/**
+ * The ceiling: raw amqplib consume + individual ack of `n` messages, same queues, same prefetch.
+ * With `ackEvery` > 1, one ack with `multiple` per that many messages instead (what meterflow's
+ * batches do), for the cheapest consumption the broker allows.
+ */
+export async function ceiling(
+  url: string,
+  queues: string[],
+  prefetch: number,
+  n: number,
+  ackEvery = 1,
+): Promise<Ceiling> {
   const broker = await brokerPid();
   const conn = await amqp.connect(url);
   const ch = await conn.createChannel();
@@ -142,8 +165,8 @@ export async function ceiling(url: string, queues: string[], prefetch: number, n
           cpu0 = process.cpuUsage();
           broker0 = cpuSeconds(broker);
         }
-        ch.ack(msg);
         seen += 1;
+        if (seen % ackEvery === 0 || seen === n) ch.ack(msg, ackEvery > 1);
         if (seen === n) resolveDone(performance.now() - t0);
       });
     }

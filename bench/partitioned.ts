@@ -37,7 +37,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import amqp from 'amqplib';
 import { Redis } from 'ioredis';
-import { brokerPid, ceiling, cpuSeconds, type Message, prefill, purge, SHARED, withVhost } from './broker.js';
+import { brokerPid, ceiling, cpuSeconds, type Message, prefill, purge, redisPid, SHARED, withVhost } from './broker.js';
 
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 2000);
 const POLLS = Number(process.env.BENCH_POLLS ?? 10);
@@ -183,17 +183,6 @@ class Cluster {
   }
 }
 
-/** The Redis server's OS process (on this machine, as the benchmark expects), from INFO. */
-async function redisPid(): Promise<number> {
-  const redis = new Redis(REDIS_URL);
-  try {
-    const info = await redis.info('server');
-    return Number(/^process_id:(\d+)/m.exec(info)?.[1] ?? Number.NaN);
-  } finally {
-    redis.disconnect();
-  }
-}
-
 /** Jiffies of the whole machine: [idle, total], from /proc/stat (Linux); zeros elsewhere. */
 function machineJiffies(): [number, number] {
   try {
@@ -300,7 +289,7 @@ async function throughput(
   const left = await ready();
   const t1 = performance.now();
   const cpu = () => cluster.workers.reduce((sum, w) => sum + (cpuSeconds(w.child.pid as number) || 0), 0);
-  const services = async () => [cpuSeconds(await brokerPid()), cpuSeconds(await redisPid())] as const;
+  const services = async () => [cpuSeconds(await brokerPid()), cpuSeconds(await redisPid(REDIS_URL))] as const;
   const [broker1, redis1] = await services();
   const cpu1 = cpu();
   const [idle1, all1] = machineJiffies();
