@@ -146,8 +146,12 @@ export class RecentSharedDicts {
   }
 
   private remember(key: string, entry: Remembered): void {
-    const old = this.current.get(key);
-    if (old === undefined && (this.current.size >= this.limit || this.currentChars + entry.chars > this.maxChars)) {
+    const replaced = this.current.get(key)?.chars;
+    const full =
+      replaced === undefined
+        ? this.current.size >= this.limit || this.currentChars + entry.chars > this.maxChars
+        : this.currentChars - replaced + entry.chars > this.maxChars;
+    if (full) {
       this.previous = this.current;
       this.previousChars = this.currentChars;
       this.current = new Map();

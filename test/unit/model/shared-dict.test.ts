@@ -127,6 +127,13 @@ t.test('RecentSharedDicts: memory bounded by dicts and characters, big dicts nev
   t.ok(wide.size.chars <= 20_000, `at most two generations of 10 000 characters (${wide.size.chars})`);
   t.ok(wide.size.dicts < 100, `so far fewer dicts than the limit (${wide.size.dicts})`);
 
+  // Keys that fit while their values are small, then each replaced by a large value: the
+  // replacements count against the generation too.
+  const growing = new RecentSharedDicts(1_000, 2_000, 1_000);
+  for (let i = 0; i < 10; i++) growing.share(`r${i}`, { text: 'x'.repeat(100) });
+  for (let i = 0; i < 10; i++) growing.share(`r${i}`, { text: 'y'.repeat(900) });
+  t.ok(growing.size.chars <= 4_000, `values growing under the same keys stay bounded (${growing.size.chars})`);
+
   const big = { text: 'x'.repeat(2_000) };
   const first = wide.share('big', big);
   t.not(wide.share('big', { ...big }), first, 'a dict over maxDictChars is not remembered');
