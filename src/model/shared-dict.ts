@@ -157,7 +157,8 @@ export class RecentSharedDicts {
       this.current = new Map();
       this.currentChars = 0;
     }
-    this.currentChars += entry.chars - (this.current.get(key)?.chars ?? 0);
+    // A rotation left the replaced entry in the previous generation.
+    this.currentChars += entry.chars - (full ? 0 : (replaced ?? 0));
     this.current.set(key, entry);
   }
 
