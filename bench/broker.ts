@@ -139,7 +139,8 @@ export interface Ceiling {
 /**
  * The ceiling: raw amqplib consume + individual ack of `n` messages, same queues, same prefetch.
  * With `ackEvery` > 1, one ack with `multiple` per that many messages instead (what meterflow's
- * batches do), for the cheapest consumption the broker allows.
+ * batches do), for the cheapest consumption the broker allows. With `warmup`, that many messages
+ * (queued before the `n`) are consumed first, outside the measurement, as the agent's are.
  */
 export async function ceiling(
   url: string,
@@ -147,6 +148,7 @@ export async function ceiling(
   prefetch: number,
   n: number,
   ackEvery = 1,
+  warmup = 0,
 ): Promise<Ceiling> {
   const broker = await brokerPid();
   const conn = await amqp.connect(url);
@@ -160,14 +162,15 @@ export async function ceiling(
     for (const q of queues) {
       void ch.consume(q, (msg) => {
         if (!msg) return;
-        if (seen === 0) {
+        if (seen === warmup) {
           t0 = performance.now();
           cpu0 = process.cpuUsage();
           broker0 = cpuSeconds(broker);
         }
         seen += 1;
-        if (seen % ackEvery === 0 || seen === n) ch.ack(msg, ackEvery > 1);
-        if (seen === n) resolveDone(performance.now() - t0);
+        const total = warmup + n;
+        if (seen % ackEvery === 0 || seen === total || seen === warmup) ch.ack(msg, ackEvery > 1);
+        if (seen === total) resolveDone(performance.now() - t0);
       });
     }
   });
