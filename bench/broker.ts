@@ -150,6 +150,9 @@ export async function ceiling(
   ackEvery = 1,
   warmup = 0,
 ): Promise<Ceiling> {
+  // More unacked messages than the prefetch lets through would wait forever for the ack.
+  if (ackEvery > prefetch)
+    throw new Error(`acks every ${ackEvery} messages with a prefetch of ${prefetch}: raise the prefetch`);
   const broker = await brokerPid();
   const conn = await amqp.connect(url);
   const ch = await conn.createChannel();

@@ -30,6 +30,7 @@
  *
  *   npm run build && node dist/bench/partitioned-floor.js
  *   BENCH_INSTANCES=2000 BENCH_POLLS=10 BENCH_BATCH_SIZE=100 BENCH_PREFETCH=300 (as bench/partitioned)
+ *   (BENCH_PREFETCH at least BENCH_BATCH_SIZE: a stage-1 batch is acked once it is whole)
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
