@@ -12,7 +12,7 @@ export { connectRedis, createRedis } from './redis.js';
 export { partitionQueue, route } from './router.js';
 export { PartitionStateStore } from './state-store.js';
 export type { Member, MembershipEvent, PartitionRef, RedisLike } from './types.js';
-export { CorruptStateError, StaleEpochError } from './types.js';
+export { CorruptStateError, StaleEpochError, StateRefusedError } from './types.js';
 export { PartitionCoordinator } from './coordinator.js';
 export { assignPipelines, planFor, refKey } from './coordinator-plan.js';
 export type {

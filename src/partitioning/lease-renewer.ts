@@ -70,7 +70,9 @@ export class LeaseRenewer {
   ) {
     this.until = this.validFrom(acquiredAt);
     this.armDeadline();
-    this.scheduleRenewal(options.renewEveryMs);
+    // Counted from the acquisition's start, like the validity: a slow acquisition has used up
+    // part of the period already, and waiting a whole one could let the deadline come first.
+    this.scheduleRenewal(Math.max(0, acquiredAt + options.renewEveryMs - options.clock.now()));
   }
 
   /** Local time until which the lock is surely ours (0 once stopped or lost). */

@@ -82,6 +82,10 @@ export class PartitionLease {
     this.resource = keys.lease;
     this.epochKey = keys.epoch;
     this.ttlMs = options.ttlMs ?? DEFAULT_LEASE_TTL_MS;
+    // Redlock and `SET … PX` refuse anything else, at every attempt: say so once, here.
+    if (!Number.isInteger(this.ttlMs) || this.ttlMs < 1) {
+      throw new RangeError(`lease ttlMs must be a positive integer, got ${this.ttlMs}`);
+    }
     this.clock = options.clock ?? systemClock;
     this.logger = (options.logger ?? silentLogger).child({ lease: this.resource });
     const margin = this.safetyMarginMs;

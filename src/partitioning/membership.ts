@@ -56,6 +56,10 @@ export class GroupMembership {
     this.memberId = options.memberId ?? randomUUID();
     this.info = options.info ?? `${hostname()}:${process.pid}`;
     this.ttlMs = options.ttlMs ?? 3000;
+    // The member key's `PX`: Redis refuses anything else, at every heartbeat.
+    if (!Number.isInteger(this.ttlMs) || this.ttlMs < 1) {
+      throw new RangeError(`member ttlMs must be a positive integer, got ${this.ttlMs}`);
+    }
     this.heartbeatMs = options.heartbeatMs ?? Math.max(1, Math.floor(this.ttlMs / 3));
     this.checkIntervalMs = options.checkIntervalMs ?? Math.max(1, Math.floor(this.ttlMs / 3));
     if (this.heartbeatMs >= this.ttlMs) throw new RangeError('heartbeatMs must be shorter than ttlMs');

@@ -3,7 +3,7 @@ import { silentLogger } from '../observability/logger.js';
 import type { StateValue, TransformerState } from '../transformers/types.js';
 import { partitionKeys } from './lease-keys.js';
 import { decodeWriteReply, WRITE_STATE_SCRIPT, type WriteOp } from './state-store-script.js';
-import { CorruptStateError, type PartitionRef, type RedisLike, StaleEpochError } from './types.js';
+import { CorruptStateError, type PartitionRef, type RedisLike, StaleEpochError, StateRefusedError } from './types.js';
 
 /** Default size above which a partition's state is reported (bytes of keys and JSON values). */
 export const DEFAULT_STATE_WARN_BYTES = 64 * 1024 * 1024;
@@ -80,7 +80,7 @@ export class PartitionStateStore {
       const index = Number(field.slice(2));
       const raw = await this.options.redis.hgetall(keys.stateEntries(index));
       const entries: Record<string, StateValue> = {};
-      for (const [key, json] of Object.entries(raw)) entries[key] = parse(json, ref, key);
+      for (const [field, json] of Object.entries(raw)) entries[keyOf(field, ref)] = parse(json, ref, field);
       const global = decodeGlobal(await this.options.redis.hgetall(keys.stateGlobal(index)), ref);
       states[index] = { kind, entries, ...(global === undefined ? {} : { global }) };
     }
@@ -89,7 +89,8 @@ export class PartitionStateStore {
 
   /**
    * Apply `changes` (by transformer index) atomically, as written by the lease holder of
-   * `epoch`. Rejects with StaleEpochError when a newer owner took the partition.
+   * `epoch`. Rejects with StaleEpochError when a newer owner took the partition, with
+   * StateRefusedError when the script itself failed on this input (retrying cannot help).
    */
   async write(
     ref: PartitionRef,
@@ -99,8 +100,9 @@ export class PartitionStateStore {
   ): Promise<WriteResult> {
     const keys = partitionKeys(this.options.group, ref);
     const ops = Object.entries(changes).map(([index, state]) => toOp(Number(index), state, options.full === true));
-    const reply = decodeWriteReply(
-      await this.options.redis.eval(
+    let raw: unknown;
+    try {
+      raw = await this.options.redis.eval(
         WRITE_STATE_SCRIPT,
         2 + 2 * ops.length,
         keys.epoch,
@@ -109,8 +111,11 @@ export class PartitionStateStore {
         epoch,
         options.batchId ?? '',
         JSON.stringify(ops),
-      ),
-    );
+      );
+    } catch (error) {
+      throw isScriptFailure(error) ? new StateRefusedError(ref, (error as Error).message, { cause: error }) : error;
+    }
+    const reply = decodeWriteReply(raw);
     if (reply.status === -1) throw new StaleEpochError(ref, epoch, reply.current);
     const size = { bytes: reply.bytes, entries: reply.entries };
     this.checkSize(ref, size);
@@ -153,9 +158,9 @@ function toOp(index: number, state: TransformerState, full: boolean): WriteOp {
   for (const [key, value] of Object.entries(state.entries)) {
     if (value === null) {
       // In a full snapshot a null is simply an absent entry: the old ones are dropped anyway.
-      if (!isFull) op.del.push(key);
+      if (!isFull) op.del.push(fieldOf(key));
     } else {
-      op.set.push(key, JSON.stringify(value));
+      op.set.push(fieldOf(key), JSON.stringify(value));
     }
   }
   return op;
@@ -165,7 +170,7 @@ function toOp(index: number, state: TransformerState, full: boolean): WriteOp {
 function encodeGlobal(global: StateValue | undefined): string[] {
   if (global === undefined) return [];
   if (!isObject(global)) return ['=', JSON.stringify(global)];
-  return Object.entries(global).flatMap(([name, value]) => [`.${name}`, JSON.stringify(value)]);
+  return Object.entries(global).flatMap(([name, value]) => [`.${fieldOf(name)}`, JSON.stringify(value)]);
 }
 
 function decodeGlobal(fields: Record<string, string>, ref: PartitionRef): StateValue | undefined {
@@ -173,8 +178,46 @@ function decodeGlobal(fields: Record<string, string>, ref: PartitionRef): StateV
   if (whole !== undefined) return parse(whole, ref, 'global');
   const names = Object.keys(fields).filter((field) => field.startsWith('.'));
   if (names.length === 0) return undefined;
-  return Object.fromEntries(names.map((field) => [field.slice(1), parse(fields[field] ?? '', ref, field)]));
+  return Object.fromEntries(names.map((field) => [keyOf(field.slice(1), ref), parse(fields[field] ?? '', ref, field)]));
 }
+
+/**
+ * The hash field of a cache key (or global name). Keys come from sample fields, and a JS string
+ * may hold a lone UTF-16 surrogate (`"vm-\ud800"` is valid JSON): JSON.stringify(ops) writes it
+ * as an escape cjson refuses, and UTF-8 has no encoding for it. Such a key is stored as `~` and
+ * its JSON string literal, which escapes the surrogate in ASCII and reads back exactly, so the
+ * restored key is the one the transformer built (replacing it by U+FFFD would not be, and would
+ * merge distinct keys). Keys starting with `~` are marked too, so every field reads back
+ * unambiguously; other keys, including every key stored before, are fields as they are (no
+ * transformer's keys start with `~`: they start with a digit, `[`, `"` or `null`).
+ */
+export function fieldOf(key: string): string {
+  return LONE_SURROGATE.test(key) || key.startsWith(MARK) ? MARK + JSON.stringify(key) : key;
+}
+
+const MARK = '~';
+/** With `u`, a surrogate pair is one astral code point and only a lone surrogate is `Cs`. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** The key that `fieldOf` stored as `field`. */
+export function keyOf(field: string, ref: PartitionRef): string {
+  if (!field.startsWith(MARK)) return field;
+  const key = parse(field.slice(MARK.length), ref, field);
+  if (typeof key !== 'string') throw new CorruptStateError(ref, field);
+  return key;
+}
+
+/**
+ * The script failed on what it was given (a Lua or cjson error), as opposed to Redis being
+ * unable to run it now: Redis 7 names the script's line (`@user_script:<n>`), Redis 6 says
+ * `Error running script`. The codes of transient refusals are left to the retries.
+ */
+function isScriptFailure(error: unknown): boolean {
+  if (!(error instanceof Error) || error.name !== 'ReplyError') return false;
+  return !TRANSIENT_REPLY.test(error.message) && /user_script|Error running script/.test(error.message);
+}
+
+const TRANSIENT_REPLY = /^(OOM|BUSY|LOADING|READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|NOREPLICAS|MISCONF|NOSCRIPT)\b/;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -64,3 +64,18 @@ export class CorruptStateError extends Error {
     this.name = 'CorruptStateError';
   }
 }
+
+/**
+ * The state write script failed on the checkpoint it was given (a Lua or cjson error): Redis is
+ * up and will refuse the same write again, so retrying it forever would block the partition.
+ */
+export class StateRefusedError extends Error {
+  constructor(
+    readonly partition: PartitionRef,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`state write of ${partition.pipeline}/${partition.partition} refused: ${message}`, options);
+    this.name = 'StateRefusedError';
+  }
+}

@@ -28,6 +28,7 @@ import { sinkGroupingKeys } from '../../transformers/index.js';
 import { createPartitionedMetrics } from './metrics.js';
 import { type PartitionedPipeline, StageOne } from './stage-one.js';
 import { StageTwo } from './stage-two.js';
+import { coordinationTimings } from './timings.js';
 
 export interface PartitionedDeps {
   options: AgentOptions;
@@ -124,17 +125,16 @@ export class Partitioned {
       for (const client of clients) client.disconnect();
       throw err;
     }
-    const heartbeatMs = options.coordination.heartbeat * 1000;
-    const ttlMs = Math.max(options.meterflow.member_ttl * 1000, heartbeatMs * 2);
+    const timings = coordinationTimings(options);
     const membership = new GroupMembership({
       redis,
       subscriber,
       connection: redis,
       group,
       info: `${options.DEFAULT.host}:${process.pid}`,
-      ttlMs,
-      heartbeatMs,
-      checkIntervalMs: Math.min(options.coordination.check_watchers * 1000, ttlMs / 3),
+      ttlMs: timings.memberTtlMs,
+      heartbeatMs: timings.heartbeatMs,
+      checkIntervalMs: timings.checkIntervalMs,
       logger: log,
     });
     const metrics = createPartitionedMetrics(registry);
@@ -173,12 +173,12 @@ export class Partitioned {
       logger: log,
     });
     const lock = redlockDriver(redis);
-    const leaseTtlMs = options.meterflow.partition_lease_ttl * 1000;
     const coordinator = new PartitionCoordinator({
       membership,
       pipelines: pipelines.map((p) => p.pipeline.name),
       partitions,
-      leases: (ref, onLost) => new PartitionLease({ group, ref, redis, lock, ttlMs: leaseTtlMs, onLost, logger: log }),
+      leases: (ref, onLost) =>
+        new PartitionLease({ group, ref, redis, lock, ttlMs: timings.leaseTtlMs, onLost, logger: log }),
       consumer: stageTwo,
       registry,
       stateBytes: () => stageTwo.stateBytes,

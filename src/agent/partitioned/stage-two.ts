@@ -11,7 +11,13 @@ import type { BatchListener, BatchOutcome, Delivery } from '../../messaging/type
 import type { Sample } from '../../model/index.js';
 import type { Logger } from '../../observability/logger.js';
 import type { PartitionConsumer, PartitionRef, ReleaseReason } from '../../partitioning/index.js';
-import { CorruptStateError, partitionQueue, refKey, StaleEpochError } from '../../partitioning/index.js';
+import {
+  CorruptStateError,
+  partitionQueue,
+  refKey,
+  StaleEpochError,
+  StateRefusedError,
+} from '../../partitioning/index.js';
 import type { PartitionStateStore } from '../../partitioning/index.js';
 import type { PipelineManager, SampleSink } from '../../pipeline/index.js';
 import type { TransformerState } from '../../transformers/index.js';
@@ -27,7 +33,10 @@ export interface StageTwoOptions {
   telemetrySecret: string;
   metrics: PartitionedMetrics;
   logger: Logger;
-  /** Failed attempts at one batch (publishers down) before it is dead-lettered. Default 5. */
+  /**
+   * Failed attempts at one batch before it is dead-lettered: publishers failing, or the state
+   * write script refusing the checkpoint (StateRefusedError). Default 5.
+   */
   maxAttempts?: number;
   /**
    * Give up starting a partition's consumer after this (the broker keeps refusing the exclusive
@@ -66,10 +75,16 @@ interface Task {
 }
 
 interface Failure {
-  /** `publish`: a publisher failed (bounded retries); `state`: Redis (retried while owned). */
-  kind: 'publish' | 'state';
+  /**
+   * `publish`: a publisher failed; `refused`: the state script failed on this checkpoint (both
+   * bounded retries, then dead-lettered); `state`: Redis trouble (retried while owned).
+   */
+  kind: 'publish' | 'refused' | 'state';
   error: string;
 }
+
+/** Dead-letter reason of a batch that failed `maxAttempts` times, by kind of failure. */
+const GIVE_UP_REASON = { publish: 'retries_exhausted', refused: 'state_refused' } as const;
 
 const defaultBackoff = (attempt: number) => Math.min(5000, 200 * 2 ** Math.max(0, attempt - 1));
 
@@ -236,10 +251,10 @@ export class StageTwo implements PartitionConsumer {
         giveBack(i);
         break;
       } else {
-        this.options.metrics.refused(task.ref.pipeline, 'retries_exhausted');
-        for (const delivery of deliveries) {
-          outcome.deadLetter.push({ delivery, reason: 'retries_exhausted', error: result.error });
-        }
+        const reason = GIVE_UP_REASON[result.kind];
+        this.options.metrics.refused(task.ref.pipeline, reason);
+        this.logger.error({ partition: task.key, reason, error: result.error }, 'partition batch dead-lettered');
+        for (const delivery of deliveries) outcome.deadLetter.push({ delivery, reason, error: result.error });
       }
     }
     return outcome;
@@ -249,13 +264,18 @@ export class StageTwo implements PartitionConsumer {
    * Apply the batch, retrying in place until it succeeds: the deliveries stay unacked and the
    * next batch waits, so the partition's order holds (handing the batch back to the broker would
    * let the deliveries buffered behind it overtake it). Each retry starts from the last
-   * checkpoint. Publishers failing `maxAttempts` times in a row for this batch dead-letter it;
-   * state trouble (Redis) is retried for as long as the partition is ours. Gives up when the
-   * partition is released meanwhile.
+   * checkpoint. Publishers failing, or the state script refusing the checkpoint, `maxAttempts`
+   * times for this batch dead-letter it (a refusal is deterministic: Redis is up and will say
+   * the same again, and waiting would block the partition for good); other state trouble
+   * (Redis unreachable, read-only, busy) is retried for as long as the partition is ours. Gives
+   * up when the partition is released meanwhile.
    */
-  private async applyWithRetries(task: Task, samples: readonly Sample[]): Promise<'done' | 'given-up' | Failure> {
+  private async applyWithRetries(
+    task: Task,
+    samples: readonly Sample[],
+  ): Promise<'done' | 'given-up' | (Failure & { kind: keyof typeof GIVE_UP_REASON })> {
     const maxAttempts = this.options.maxAttempts ?? 5;
-    let publishFailures = 0;
+    const failures = { publish: 0, refused: 0 };
     for (let attempt = 1; ; attempt++) {
       if (task.stop.signal.aborted) return 'given-up';
       let failure: Failure | null;
@@ -268,8 +288,8 @@ export class StageTwo implements PartitionConsumer {
       task.dirty = true;
       this.options.metrics.rolledBack(task.ref.pipeline);
       this.logger.warn({ partition: task.key, attempt, error: failure.error }, 'partition batch failed');
-      if (failure.kind === 'publish' && ++publishFailures >= maxAttempts) {
-        return { kind: 'publish', error: `${failure.error} (${maxAttempts} attempts)` };
+      if (failure.kind !== 'state' && ++failures[failure.kind] >= maxAttempts) {
+        return { kind: failure.kind, error: `${failure.error} (${maxAttempts} attempts)` };
       }
       await this.backoff(task, attempt);
     }
@@ -320,7 +340,8 @@ export class StageTwo implements PartitionConsumer {
         task.stop.abort();
         void task.listener?.abort();
       }
-      return { kind: 'state', error: `checkpoint failed: ${(err as Error).message}` };
+      const kind = err instanceof StateRefusedError ? 'refused' : 'state';
+      return { kind, error: `checkpoint failed: ${(err as Error).message}` };
     }
   }
 

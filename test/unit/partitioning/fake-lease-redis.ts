@@ -11,6 +11,8 @@ export class FakeLeaseRedis implements RedisLike {
   readonly hashes = new Map<string, Map<string, string>>();
   /** Set to make every command reject, as with Redis down. */
   down = false;
+  /** Errors for the next evals (ReplyErrors: see `replyError`). */
+  readonly evalErrors: Error[] = [];
 
   private check(): void {
     if (this.down) throw new Error('connection is closed');
@@ -61,6 +63,12 @@ export class FakeLeaseRedis implements RedisLike {
   async eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown> {
     this.check();
     if (script !== WRITE_STATE_SCRIPT) throw new Error('FakeLeaseRedis: unknown script');
+    const error = this.evalErrors.shift();
+    if (error) throw error;
+    // cjson refuses a `\uD800`–`\uDFFF` escape (JSON.stringify writes one only for a lone surrogate).
+    if (/(?<!\\)(?:\\\\)*\\u[dD][89a-fA-F]/.test(String(args.at(-1)))) {
+      throw replyError('ERR user_script:16: Expected value but found invalid unicode escape code at character 1');
+    }
     return this.writeState(args.slice(0, numKeys).map(String), args.slice(numKeys).map(String));
   }
   async pexpire(): Promise<number> {
@@ -140,4 +148,9 @@ export class FakeLeaseRedis implements RedisLike {
     if (argv[1] !== '') meta.set('batch', argv[1] ?? '');
     return [1, current, bytes, entries];
   }
+}
+
+/** An error as ioredis gives for an error reply. */
+export function replyError(message: string): Error {
+  return Object.assign(new Error(message), { name: 'ReplyError' });
 }

@@ -153,6 +153,11 @@ t.test('renewal must come before the deadline', async (t) => {
   t.throws(() => setup({ ttlMs: 1000, renewEveryMs: 900 }).make(), RangeError);
 });
 
+t.test('the TTL must be whole milliseconds (redlock and SET PX refuse others)', async (t) => {
+  t.throws(() => setup({ ttlMs: 2.01 * 1000 }).make(), /positive integer, got 2009.9999999999998/);
+  t.throws(() => setup({ ttlMs: 0 }).make(), RangeError);
+});
+
 t.test('a release that failed (Redis down) is completed before the next acquisition', async (t) => {
   const { make, lock } = setup();
   const a = make();

@@ -134,6 +134,9 @@ t.test('a member that stalled past its TTL does not keep itself in its own view,
 t.test('options: heartbeat must be shorter than the TTL; defaults derive from the TTL', async (t) => {
   const { redis } = world();
   t.throws(() => new GroupMembership({ redis, ttlMs: 1000, heartbeatMs: 1000 }), RangeError);
+  // Redis refuses `SET … PX 4070.0000000000005`: a fractional TTL could never join.
+  t.throws(() => new GroupMembership({ redis, ttlMs: 4.07 * 1000 }), /positive integer/);
+  t.throws(() => new GroupMembership({ redis, ttlMs: 0 }), /positive integer/);
   const m = new GroupMembership({ redis, ttlMs: 900 });
   t.equal(m.heartbeatMs, 300);
   t.equal(m.checkIntervalMs, 300);

@@ -1,9 +1,9 @@
 import t from 'tap';
 import { MemoryLogger } from '../../../src/observability/logger.js';
-import { PartitionStateStore } from '../../../src/partitioning/state-store.js';
+import { fieldOf, keyOf, PartitionStateStore } from '../../../src/partitioning/state-store.js';
 import { decodeWriteReply } from '../../../src/partitioning/state-store-script.js';
-import { StaleEpochError } from '../../../src/partitioning/types.js';
-import { FakeLeaseRedis } from './fake-lease-redis.js';
+import { CorruptStateError, StaleEpochError, StateRefusedError } from '../../../src/partitioning/types.js';
+import { FakeLeaseRedis, replyError } from './fake-lease-redis.js';
 
 const ref = { pipeline: 'cpu', partition: 1 };
 const EPOCH_KEY = 'meterflow:g:epoch:cpu:1';
@@ -102,4 +102,58 @@ t.test('bad input and corrupt data are reported', async (t) => {
   await t.rejects(store.load(ref), /corrupt state of cpu\/1 \(a\)/);
   t.throws(() => decodeWriteReply('OK'), /unexpected reply/);
   t.throws(() => decodeWriteReply([2, 0, 0, 0]), /unexpected write status/);
+});
+
+t.test('cache keys with lone surrogates are stored as JSON literals and restored exactly', async (t) => {
+  const { store, redis } = setup();
+  const lone = 'vm-\ud800';
+  t.equal(fieldOf(lone), '~"vm-\\ud800"', 'marked, the surrogate escaped in ASCII');
+  t.equal(fieldOf('vm-😀'), 'vm-😀', 'a well-formed key is stored as it is');
+  t.equal(fieldOf('"vm-\\ud800"'), '"vm-\\ud800"', "arithmetic's keys (JSON of the resource id) too");
+  t.equal(fieldOf('~q'), '~"~q"', 'a key starting with the mark is marked, so reading back is unambiguous');
+  for (const key of [lone, 'vm-\udc00', '\udc00\ud800', 'vm-😀', '"vm-\\ud800"', '~q', '~', '']) {
+    t.equal(keyOf(fieldOf(key), ref), key, `round trip of ${JSON.stringify(key)}`);
+  }
+  await store.write(ref, 4, { 0: { kind: 'delta', entries: { [lone]: 1, 'vm-\udc00': 2 }, global: { [lone]: 3 } } });
+  t.same(await store.load(ref), {
+    epoch: 4,
+    batchId: null,
+    states: { 0: { kind: 'delta', entries: { [lone]: 1, 'vm-\udc00': 2 }, global: { [lone]: 3 } } },
+  });
+  t.same([...(redis.hashes.get('meterflow:g:state:cpu:1:g0')?.keys() ?? [])], ['.~"vm-\\ud800"']);
+  await store.write(ref, 4, { 0: { kind: 'delta', entries: { [lone]: null } } });
+  t.same((await store.load(ref))?.states[0]?.entries, { 'vm-\udc00': 2 }, 'and deleted by the same key');
+  const entries = redis.hashes.get('meterflow:g:state:cpu:1:t0');
+  entries?.set('~"broken', '1');
+  await t.rejects(store.load(ref), CorruptStateError, 'a marked field that is not JSON is corrupt state');
+  entries?.delete('~"broken');
+  entries?.set('~1', '1');
+  await t.rejects(store.load(ref), /corrupt state of cpu\/1 \(~1\)/, 'nor is one that is not a JSON string');
+});
+
+t.test('a script failing on its input is refused; transient and connection errors are not', async (t) => {
+  const { store, redis } = setup();
+  const write = () => store.write(ref, 4, { 0: { kind: 'delta', entries: { a: 1 } } }).catch((e: unknown) => e);
+  const refused = [
+    'ERR user_script:16: Expected value but found invalid unicode escape code at character 9 script: 0a1b, on @user_script:16.',
+    'ERR Error running script (call to f_0a1b): @user_script:16: user_script:16: Expected value', // Redis 6
+  ];
+  for (const message of refused) {
+    redis.evalErrors.push(replyError(message));
+    const error = await write();
+    t.type(error, StateRefusedError, message);
+    t.match(error, { partition: ref, message: /^state write of cpu\/1 refused: ERR /, cause: { name: 'ReplyError' } });
+  }
+  const passedOn = [
+    replyError('OOM command not allowed when used memory > maxmemory. script: 0a1b, on @user_script:16.'),
+    replyError('BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.'),
+    replyError('READONLY You can’t write against a read only replica.'),
+    replyError('NOPERM this user has no permissions to run the eval command'),
+    new Error('Connection is closed. (user_script)'),
+  ];
+  for (const error of passedOn) {
+    redis.evalErrors.push(error);
+    t.equal(await write(), error, `${error.message} is passed on as it is`);
+  }
+  t.same(await store.lastApplied(ref), null, 'nothing was written');
 });

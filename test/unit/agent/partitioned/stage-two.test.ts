@@ -11,6 +11,7 @@ import {
   partitionQueue,
   CorruptStateError,
   StaleEpochError,
+  StateRefusedError,
 } from '../../../../src/partitioning/index.js';
 import type { ReleaseReason } from '../../../../src/partitioning/index.js';
 import { testPublisherStore } from '../../../../src/publishers/index.js';
@@ -372,6 +373,47 @@ t.test('a failed checkpoint is retried in place; the store ends as an uninterrup
   t.same(await s.listeners[0]!.deliver(next), acked(next));
   t.equal(s.store.writes[1]?.full, false);
   t.same(Object.keys(s.store.writes[1]!.changes[0]!.entries).length, 1, 'only the entry that changed');
+});
+
+t.test('a checkpoint the state script keeps refusing is dead-lettered as state_refused', async (t) => {
+  const s = setup(t, { maxAttempts: 3 });
+  s.seed([cpu('r1', 100e9, 0)]);
+  await s.stageTwo.onAcquire(REF, 5);
+  const refusal = () => new StateRefusedError(REF, 'ERR user_script:16: invalid unicode escape code');
+  // Redis trouble in between is retried as before and does not count towards maxAttempts.
+  s.store.failWrites.push(refusal(), new Error('Connection is closed.'), refusal(), refusal());
+  const batch = batchOf([cpu('r1', 160e9, 60)], [cpu('r2', 1, 60)]);
+  const outcome = await s.listeners[0]!.deliver(batch);
+  t.same(outcome.ack, []);
+  t.same(
+    outcome.deadLetter.map((d) => [batch.indexOf(d.delivery), d.reason]),
+    [
+      [0, 'state_refused'],
+      [1, 'state_refused'],
+    ],
+  );
+  t.match(outcome.deadLetter[0]?.error, /checkpoint failed: state write of .* refused: .*\(3 attempts\)/);
+  t.equal(s.logger.records.filter((r) => r.msg === 'partition batch failed').length, 4);
+  t.ok(s.logger.records.some((r) => r.msg === 'partition batch dead-lettered' && r.reason === 'state_refused'));
+  t.match(
+    await s.registry.metrics(),
+    new RegExp(`messages_dead_lettered_total\\{pipeline="${RATE}",reason="state_refused"\\} 1\\n`),
+  );
+  t.equal(s.store.writes.length, 0);
+
+  // The next batch starts from the last checkpoint, without the dead-lettered samples.
+  const next = batchOf([cpu('r1', 340e9, 120)]);
+  t.same(await s.listeners[0]!.deliver(next), acked(next));
+  t.same(rates(s.published()).slice(-1), [['cpu_rate', 'r1', 2e9]], '(340e9 - 100e9) / 120 s, not from 160e9 at 60 s');
+});
+
+t.test('a refusal that goes away is retried in place and acked', async (t) => {
+  const s = setup(t);
+  await s.stageTwo.onAcquire(REF, 5);
+  s.store.failWrites.push(new StateRefusedError(REF, 'ERR user_script:1: out of memory'));
+  const batch = batchOf([cpu('r1', 1, 0)]);
+  t.same(await s.listeners[0]!.deliver(batch), acked(batch));
+  t.equal(s.store.writes.length, 1);
 });
 
 t.test('a checkpoint applied but reported failed (reply lost): the retry is recognised as a replay', async (t) => {
