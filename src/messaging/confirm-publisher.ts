@@ -1,6 +1,7 @@
 import type { Channel, ChannelModel, ConfirmChannel, Message, Options } from 'amqplib';
 import { MeterflowError } from '../errors.js';
 import { type Logger, redactUrls } from '../observability/logger.js';
+import { checkPublishable } from './publish-limits.js';
 import type { ConfirmPublisher, PublishOptions } from './types.js';
 
 /** Where the publisher gets its connection from (the transport; narrow to keep them decoupled). */
@@ -57,6 +58,7 @@ export class AmqpConfirmPublisher implements ConfirmPublisher {
   }
 
   async publish(exchange: string, routingKey: string, body: Buffer, options: PublishOptions = {}): Promise<void> {
+    checkPublishable(exchange, routingKey, options.headers);
     await this.acquire();
     try {
       const channel = await this.open();
@@ -68,7 +70,7 @@ export class AmqpConfirmPublisher implements ConfirmPublisher {
 
   assertExchange(name: string, options: { durable: boolean; type?: 'topic' | 'direct' | 'fanout' }): Promise<void> {
     const type = options.type ?? 'topic';
-    return this.declare(`exchange:${name}:${type}:${options.durable}`, (ch) =>
+    return this.declareWith(`exchange:${name}:${type}:${options.durable}`, (ch) =>
       ch.assertExchange(name, type, { durable: options.durable, autoDelete: false }),
     );
   }
@@ -80,7 +82,7 @@ export class AmqpConfirmPublisher implements ConfirmPublisher {
     const bindings = options.bindings ?? [];
     const key = `queue:${name}:${options.durable}:${bindings.map((b) => `${b.exchange}/${b.routingKey}`).join(',')}`;
     if (options.again) this.declarations.delete(key);
-    return this.declare(key, async (ch) => {
+    return this.declareWith(key, async (ch) => {
       await ch.assertQueue(name, { durable: options.durable, autoDelete: false });
       for (const b of bindings) await ch.bindQueue(name, b.exchange, b.routingKey);
     });
@@ -96,7 +98,12 @@ export class AmqpConfirmPublisher implements ConfirmPublisher {
     await channel.close().catch(() => undefined);
   }
 
-  private async declare(key: string, declaration: Declaration): Promise<void> {
+  /**
+   * Run `declaration` on the channel, and again on every channel opened later, so what it
+   * declares is back after a broker restart or a deletion (a publish to a deleted exchange kills
+   * the channel). Cached by `key`: a second call with the same key does nothing.
+   */
+  async declareWith(key: string, declaration: Declaration): Promise<void> {
     if (this.declarations.has(key)) return;
     const channel = await this.open();
     try {
@@ -144,16 +151,37 @@ export class AmqpConfirmPublisher implements ConfirmPublisher {
     return new Promise<void>((resolve, reject) => {
       const settle = (err: unknown) => {
         if (entry) this.mandatory = this.mandatory.filter((m) => m !== entry);
-        if (err) reject(this.notConfirmed(err, exchange, routingKey));
+        if (err instanceof MeterflowError) reject(err);
+        else if (err) reject(this.notConfirmed(err, exchange, routingKey));
         else if (entry?.returned) reject(unroutable(exchange, routingKey));
         else resolve();
       };
       try {
         channel.publish(exchange, routingKey, body, properties(options), settle);
       } catch (err) {
-        settle(err);
+        this.unsent(channel, settle);
+        settle(refused(err, exchange, routingKey));
       }
     });
+  }
+
+  /**
+   * amqplib's ConfirmChannel.publish queues the confirm callback before it encodes the message,
+   * so after a synchronous throw (nothing was sent) the callback holds the slot of the next
+   * publish's confirm, and every later confirm would settle the publish before its own. The
+   * callback is the newest in the window (publish is synchronous): take it out again. Should
+   * amqplib's window ever look different, close the channel instead: its in-flight publishes fail
+   * as unconfirmed (retriable) rather than being settled by another message's confirm.
+   */
+  private unsent(channel: ConfirmChannel, settle: (err: unknown) => void): void {
+    const window = (channel as unknown as { unconfirmed?: unknown }).unconfirmed;
+    if (Array.isArray(window) && window.at(-1) === settle) {
+      window.pop();
+      return;
+    }
+    this.logger.warn({}, 'publish failed inside amqplib; closing the publisher channel to keep confirms in step');
+    if (this.channel === channel) this.channel = undefined;
+    channel.close().catch(() => undefined);
   }
 
   /** basic.return precedes the confirm of the same message, and returns come in publish order. */
@@ -196,4 +224,18 @@ function unroutable(exchange: string, routingKey: string): MeterflowError {
   return new MeterflowError('amqp_unroutable', `publish to ${exchange}/${routingKey} was not routed to any queue`, {
     retriable: true,
   });
+}
+
+/**
+ * A synchronous throw of amqplib's publish: the message could not be encoded (a header value or
+ * name amqplib cannot encode), which no retry changes; or the channel is closing
+ * (IllegalOperationError), which a new channel heals.
+ */
+function refused(err: unknown, exchange: string, routingKey: string): MeterflowError {
+  const closing = err instanceof Error && err.name === 'IllegalOperationError';
+  return new MeterflowError(
+    closing ? 'amqp_unconfirmed' : 'amqp_publish_invalid',
+    `publish to ${exchange}/${routingKey} ${closing ? 'not sent' : 'refused'}: ${redactUrls(String(err))}`,
+    { retriable: closing, cause: err },
+  );
 }

@@ -102,6 +102,11 @@ export class ConsumerSession {
     return this.ready.promise;
   }
 
+  /** Whether `received` came on the current channel (one of a dead channel will be redelivered). */
+  isLive(received: Received): boolean {
+    return this.channel === received.channel;
+  }
+
   /** Ack, or drop silently when the channel died: the broker redelivers (at-least-once). */
   ack(received: Received): void {
     if (this.channel !== received.channel) return;

@@ -2,17 +2,14 @@ import type { Channel } from 'amqplib';
 import type { Logger } from '../observability/logger.js';
 import { redactUrls } from '../observability/logger.js';
 import { Batcher } from './batcher.js';
+import type { AmqpConfirmPublisher } from './confirm-publisher.js';
 import { ConsumerSession, Received } from './consumer.js';
 import { applyOutcome, retryAll, type Settler } from './outcome.js';
+import { declareFailureTopology } from './topology.js';
 import type { AmqpTransport } from './transport.js';
-import type {
-  BatchHandler,
-  BatchListener,
-  ConfirmPublisher,
-  Delivery,
-  ListenerOptions,
-  PublishOptions,
-} from './types.js';
+import type { BatchHandler, BatchListener, Delivery, ListenerOptions, PublishOptions } from './types.js';
+
+const REPUBLISH_BACKOFF_MS = 1000;
 
 /**
  * The batch listener over one or more transports (`messaging_urls`): deliveries of every queue
@@ -20,11 +17,14 @@ import type {
  */
 class AmqpBatchListener implements BatchListener, Settler {
   private readonly sessions: ConsumerSession[];
-  private readonly publishers: ConfirmPublisher[];
+  private readonly publishers: AmqpConfirmPublisher[];
   private readonly batcher: Batcher<Delivery>;
   private handler: BatchHandler | undefined;
   /** Outcomes still waiting for republish confirms; the next batch does not wait for them. */
   private readonly settling = new Set<Promise<void>>();
+  /** Wake-ups of the republish backoffs running now (a stop does not wait them out). */
+  private readonly backoffs = new Set<() => void>();
+  private stopping = false;
   private aborted = false;
 
   constructor(
@@ -56,8 +56,10 @@ class AmqpBatchListener implements BatchListener, Settler {
   async stop(): Promise<void> {
     // Paused first: a batch handed out while the consumers are being cancelled would be lost work.
     this.batcher.pause();
+    this.stopping = true;
     await Promise.all(this.sessions.map((s) => s.cancel()));
     const rest = await this.batcher.stop();
+    this.wakeBackoffs();
     await Promise.all(this.settling);
     for (const delivery of rest) this.requeue(delivery);
     await Promise.all(this.publishers.map((p) => p.close()));
@@ -66,6 +68,8 @@ class AmqpBatchListener implements BatchListener, Settler {
 
   async abort(): Promise<void> {
     this.aborted = true;
+    this.stopping = true;
+    this.wakeBackoffs();
     this.batcher.pause();
     this.batcher.discard(() => true);
     // Closing the channels hands every unacked delivery back to the broker; a late ack is dropped.
@@ -96,10 +100,36 @@ class AmqpBatchListener implements BatchListener, Settler {
     if (r) this.sessions[r.transport]?.nack(r, true);
   }
 
-  publish(delivery: Delivery, exchange: string, routingKey: string, options: PublishOptions): Promise<void> {
+  async publish(delivery: Delivery, exchange: string, routingKey: string, options: PublishOptions): Promise<void> {
     const r = Received.of(delivery)!;
+    const publisher = this.publishers[r.transport]!;
+    // Replayed on every new publisher channel: a publish to a failure exchange deleted meanwhile
+    // kills the channel (NOT_FOUND), and the next attempt's channel declares it again.
+    await publisher.declareWith('failure-topology', (ch) => declareFailureTopology(ch, this.options));
     const contentEncoding = r.msg.properties.contentEncoding as string | undefined;
-    return this.publishers[r.transport]!.publish(exchange, routingKey, delivery.body, { contentEncoding, ...options });
+    return publisher.publish(exchange, routingKey, delivery.body, { contentEncoding, ...options });
+  }
+
+  isLive(delivery: Delivery): boolean {
+    const r = Received.of(delivery);
+    return r !== undefined && this.sessions[r.transport]?.isLive(r) === true;
+  }
+
+  republishBackoff(): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.backoffs.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, this.options.republishBackoffMs ?? REPUBLISH_BACKOFF_MS);
+      this.backoffs.add(wake);
+    });
+  }
+
+  private wakeBackoffs(): void {
+    for (const wake of [...this.backoffs]) wake();
   }
 
   // Callbacks of the sessions and the batcher: not `private` only because biome does not see their

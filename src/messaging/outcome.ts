@@ -1,5 +1,7 @@
+import { MeterflowError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { redactUrls } from '../observability/logger.js';
+import { SHORTSTR_MAX } from './publish-limits.js';
 import { type BatchOutcome, type Delivery, HEADERS, type ListenerOptions, type PublishOptions } from './types.js';
 
 /** What applying an outcome needs from the listener. */
@@ -10,6 +12,16 @@ export interface Settler {
   /** Give the message back to its queue (its republish failed). */
   requeue(delivery: Delivery): void;
   publish(delivery: Delivery, exchange: string, routingKey: string, options: PublishOptions): Promise<void>;
+  /**
+   * Whether the delivery still belongs to a live channel. One that does not will be redelivered
+   * by the broker: a retry or dead-letter copy of it would be a duplicate.
+   */
+  isLive(delivery: Delivery): boolean;
+  /**
+   * Resolves when a delivery whose republish failed may go back to its queue: the broker hands it
+   * straight back, so without a pause a lasting failure would be a hot loop.
+   */
+  republishBackoff(): Promise<void>;
 }
 
 interface Republish {
@@ -26,13 +38,22 @@ function attemptsOf(delivery: Delivery): number {
   return Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
 }
 
-/** The first hop's exchange and routing key survive retries (a retry comes back via ''). */
+/** `value` if it can be an exchange name or routing key (an AMQP `shortstr`). */
+function shortstr(value: unknown): string | undefined {
+  return typeof value === 'string' && Buffer.byteLength(value) <= SHORTSTR_MAX ? value : undefined;
+}
+
+/**
+ * The first hop's exchange and routing key survive retries (a retry comes back via ''). A header
+ * that is not a usable name (anyone can set it) is replaced by this hop's: the dead letter is
+ * routed by it, and a routing key amqplib cannot send would fail every republish.
+ */
 function originHeaders(delivery: Delivery): Record<string, unknown> {
   const h = delivery.headers;
   return {
     ...h,
-    [HEADERS.originalExchange]: h[HEADERS.originalExchange] ?? delivery.exchange,
-    [HEADERS.originalRoutingKey]: h[HEADERS.originalRoutingKey] ?? delivery.routingKey,
+    [HEADERS.originalExchange]: shortstr(h[HEADERS.originalExchange]) ?? delivery.exchange,
+    [HEADERS.originalRoutingKey]: shortstr(h[HEADERS.originalRoutingKey]) ?? delivery.routingKey,
     [HEADERS.originalQueue]: delivery.queue,
   };
 }
@@ -46,9 +67,36 @@ export function deadLetter(delivery: Delivery, reason: string, error: string, op
   return {
     delivery,
     exchange: options.deadLetter.exchange,
-    routingKey: String(headers[HEADERS.originalRoutingKey]),
+    routingKey: headers[HEADERS.originalRoutingKey] as string,
     options: { headers, persistent: true, contentType: delivery.contentType },
   };
+}
+
+/**
+ * The dead letter of a copy amqplib refused to encode (its headers are over 64 KiB, or hold a
+ * value amqplib cannot encode): the same body with only meterflow's headers, which always encode.
+ */
+function bareDeadLetter(r: Republish, error: unknown, options: Options): Republish {
+  const d = r.delivery;
+  const origin = originHeaders(d);
+  const headers = {
+    [HEADERS.originalExchange]: origin[HEADERS.originalExchange],
+    [HEADERS.originalRoutingKey]: origin[HEADERS.originalRoutingKey],
+    [HEADERS.originalQueue]: d.queue,
+    [HEADERS.reason]: 'republish_refused',
+    [HEADERS.error]: redactUrls(String(error)).slice(0, 1000),
+  };
+  return {
+    delivery: d,
+    exchange: options.deadLetter.exchange,
+    routingKey: origin[HEADERS.originalRoutingKey] as string,
+    options: { headers, persistent: true, contentType: d.contentType },
+  };
+}
+
+/** A copy that no retry can publish (see the confirm publisher's `amqp_publish_invalid`). */
+function refused(err: unknown): boolean {
+  return err instanceof MeterflowError && err.code === 'amqp_publish_invalid';
 }
 
 /** A retry, or the dead letter it becomes once `maxRetries` retries were spent. */
@@ -80,8 +128,10 @@ export function retryAll(batch: readonly Delivery[], reason: string): BatchOutco
 
 /**
  * Apply a handler's outcome: acks at once; retries and dead letters are acked only after the
- * broker confirmed their copy, and given back to their queue when that publish failed.
- * A delivery the outcome forgot is retried rather than lost.
+ * broker confirmed their copy, and given back to their queue (after the settler's backoff) when
+ * that publish failed. A copy amqplib refuses to encode is dead-lettered with meterflow's headers
+ * only. Deliveries of a lost channel are not republished: the broker redelivers them. A delivery
+ * the outcome forgot is retried rather than lost.
  */
 export async function applyOutcome(
   batch: readonly Delivery[],
@@ -104,16 +154,36 @@ export async function applyOutcome(
   ];
   if (outcome.ack.length > 0) settler.ackMany(outcome.ack);
   for (const d of outcome.requeue ?? []) settler.requeue(d);
-  if (republish.length === 0) return;
-  await Promise.all(
-    republish.map(async (r) => {
-      try {
-        await settler.publish(r.delivery, r.exchange, r.routingKey, r.options);
-        settler.ack(r.delivery);
-      } catch (err) {
-        logger.warn({ queue: r.delivery.queue, error: redactUrls(String(err)) }, 'republish failed; requeueing');
-        settler.requeue(r.delivery);
-      }
-    }),
-  );
+  const live = republish.filter((r) => settler.isLive(r.delivery));
+  if (live.length < republish.length)
+    logger.info(
+      { count: republish.length - live.length },
+      'not republishing deliveries of a lost channel; the broker redelivers them',
+    );
+  await Promise.all(live.map((r) => settle(r, options, settler, logger)));
+}
+
+async function settle(r: Republish, options: Options, settler: Settler, logger: Logger): Promise<void> {
+  try {
+    await publishCopy(r, options, settler, logger);
+    settler.ack(r.delivery);
+  } catch (err) {
+    logger.warn({ queue: r.delivery.queue, error: redactUrls(String(err)) }, 'republish failed; requeueing');
+    await settler.republishBackoff();
+    settler.requeue(r.delivery);
+  }
+}
+
+async function publishCopy(r: Republish, options: Options, settler: Settler, logger: Logger): Promise<void> {
+  try {
+    await settler.publish(r.delivery, r.exchange, r.routingKey, r.options);
+  } catch (err) {
+    if (!refused(err)) throw err;
+    logger.warn(
+      { queue: r.delivery.queue, error: redactUrls(String(err)) },
+      'republish refused; dead-lettering the message with meterflow headers only',
+    );
+    const bare = bareDeadLetter(r, err, options);
+    await settler.publish(bare.delivery, bare.exchange, bare.routingKey, bare.options);
+  }
 }

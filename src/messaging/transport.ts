@@ -4,7 +4,7 @@ import type { ChannelModel } from 'amqplib';
 import { MeterflowError } from '../errors.js';
 import { type Logger, redactUrls } from '../observability/logger.js';
 import { AmqpConfirmPublisher } from './confirm-publisher.js';
-import type { ConfirmPublisher, TlsOptions, TransportOptions } from './types.js';
+import type { TlsOptions, TransportOptions } from './types.js';
 import { type AmqpEndpoint, type TransportUrl, describeEndpoint, parseTransportUrl } from './url.js';
 
 /** Called with every new connection (the first one and each one after a loss). */
@@ -100,7 +100,7 @@ export class AmqpTransport {
   }
 
   /** A publisher with publisher confirms on its own confirm channel of this transport. */
-  publisher(options: { maxInFlight?: number } = {}): ConfirmPublisher & { readonly inFlight: number } {
+  publisher(options: { maxInFlight?: number } = {}): AmqpConfirmPublisher {
     return new AmqpConfirmPublisher(this, this.logger, options.maxInFlight ?? 1000);
   }
 

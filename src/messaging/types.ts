@@ -124,6 +124,12 @@ export interface ListenerOptions {
   deadLetter: { exchange: string; queue: string };
   retry: { exchange: string; queue: string };
   /**
+   * Pause before a delivery whose retry or dead-letter copy could not be published goes back to
+   * its queue, ms (the broker hands it straight back: a lasting failure must not be a hot loop).
+   * Default 1000.
+   */
+  republishBackoffMs?: number;
+  /**
    * Consume with the AMQP `exclusive` flag: the broker refuses any other consumer on the queue
    * while this one lives (partition queues; a refused consume is retried with backoff).
    */

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { applyOutcome, deadLetter, retry, retryAll, type Settler } from '../../../src/messaging/outcome.js';
-import { type Delivery, HEADERS } from '../../../src/messaging/types.js';
+import { MeterflowError } from '../../../src/errors.js';
+import { type Delivery, HEADERS, type PublishOptions } from '../../../src/messaging/types.js';
 import { MemoryLogger } from '../../../src/observability/logger.js';
 
 const options = {
@@ -77,6 +78,8 @@ t.test('applyOutcome: acks, republish-then-ack, requeue on failed republish, for
       if (x === c) throw new Error('down');
       log.push(`publish ${x.body} ${exchange}`);
     },
+    isLive: () => true,
+    republishBackoff: async () => {},
   };
   const logger = new MemoryLogger();
   await applyOutcome(
@@ -112,6 +115,8 @@ function recordingSettler(log: string[]): Settler {
     publish: async (x, exchange) => {
       log.push(`publish ${x.body} ${exchange}`);
     },
+    isLive: () => true,
+    republishBackoff: async () => {},
   };
 }
 
@@ -182,4 +187,126 @@ t.test('applyOutcome: without a requeue list, left-out deliveries are still retr
   );
   t.same(log.sort(), ['ack a', 'ack b', 'publish b rx'].sort(), 'b is retried through the retry exchange, then acked');
   t.ok(logger.records.some((r) => /left deliveries out/.test(r.msg)));
+});
+
+t.test("an original routing key header that is no AMQP name is replaced by the delivery's", async (t) => {
+  for (const bad of ['k'.repeat(256), 'é'.repeat(128), 42, Buffer.from('k')]) {
+    const d = deadLetter(delivery('a', { [HEADERS.originalRoutingKey]: bad }), 'not_json', 'x', options);
+    t.equal(d.routingKey, 'notifications.info', `${typeof bad} of ${String(bad).length}: routed by this hop's key`);
+    t.equal(d.options.headers![HEADERS.originalRoutingKey], 'notifications.info', 'and the header says so');
+  }
+  const exhausted = retry(
+    delivery('a', { [HEADERS.attempts]: 2, [HEADERS.originalRoutingKey]: 'k'.repeat(300) }),
+    'r',
+    options,
+  );
+  t.equal(exhausted.routingKey, 'notifications.info', 'a retry turned dead letter too');
+  const long = 'é'.repeat(127);
+  t.equal(deadLetter(delivery('a', { [HEADERS.originalRoutingKey]: long }), 'r', 'x', options).routingKey, long);
+  const exchange = deadLetter(delivery('a', { [HEADERS.originalExchange]: 'x'.repeat(256) }), 'r', 'x', options);
+  t.equal(exchange.options.headers![HEADERS.originalExchange], 'nova');
+});
+
+/** A settler whose publishes go through `publish`, with a backoff the test releases. */
+function controlledSettler(log: string[], publish: (x: Delivery, exchange: string, o: PublishOptions) => void) {
+  let release = () => {};
+  const backoff = new Promise<void>((r) => {
+    release = r;
+  });
+  const settler: Settler = {
+    ...recordingSettler(log),
+    publish: async (x, exchange, _key, o) => {
+      log.push(`publish ${x.body} ${exchange}`);
+      publish(x, exchange, o);
+    },
+    republishBackoff: () => {
+      log.push('backoff');
+      return backoff;
+    },
+  };
+  return { settler, release };
+}
+
+t.test('applyOutcome: a failed republish is requeued only after the backoff', async (t) => {
+  const a = delivery('a');
+  const log: string[] = [];
+  const { settler, release } = controlledSettler(log, () => {
+    throw new MeterflowError('amqp_nacked', 'nacked', { retriable: true });
+  });
+  const logger = new MemoryLogger();
+  const applied = applyOutcome(
+    [a],
+    { ack: [], retry: [{ delivery: a, reason: 'r' }], deadLetter: [] },
+    options,
+    settler,
+    logger,
+  );
+  await new Promise(setImmediate);
+  t.same(log, ['publish a rx', 'backoff'], 'waiting: not requeued yet');
+  release();
+  await applied;
+  t.same(log, ['publish a rx', 'backoff', 'requeue a']);
+  t.ok(logger.records.some((r) => r.msg === 'republish failed; requeueing'));
+});
+
+t.test('applyOutcome: a copy amqplib refuses is dead-lettered with meterflow headers only', async (t) => {
+  const a = delivery('a', { huge: 'x'.repeat(70_000), [HEADERS.attempts]: 1 });
+  const log: string[] = [];
+  const sent: PublishOptions[] = [];
+  const { settler } = controlledSettler(log, (_x, _exchange, o) => {
+    sent.push(o);
+    if (o.headers?.huge) throw new MeterflowError('amqp_publish_invalid', 'headers too large');
+  });
+  const logger = new MemoryLogger();
+  await applyOutcome([a], { ack: [], retry: [{ delivery: a, reason: 'r' }], deadLetter: [] }, options, settler, logger);
+  t.same(log, ['publish a rx', 'publish a dlx', 'ack a']);
+  t.same(sent[1]!.headers, {
+    [HEADERS.originalExchange]: 'nova',
+    [HEADERS.originalRoutingKey]: 'notifications.info',
+    [HEADERS.originalQueue]: 'notifications.info',
+    [HEADERS.reason]: 'republish_refused',
+    [HEADERS.error]: 'MeterflowError: headers too large',
+  });
+  t.ok(logger.records.some((r) => /republish refused/.test(r.msg)));
+});
+
+t.test('applyOutcome: when the bare dead letter fails too, the delivery is requeued after the backoff', async (t) => {
+  const a = delivery('a');
+  const log: string[] = [];
+  const { settler, release } = controlledSettler(log, (_x, exchange) => {
+    if (exchange === 'dlx') throw new Error('channel closed');
+    throw new MeterflowError('amqp_publish_invalid', 'refused');
+  });
+  release();
+  await applyOutcome(
+    [a],
+    { ack: [], retry: [{ delivery: a, reason: 'r' }], deadLetter: [] },
+    options,
+    settler,
+    new MemoryLogger(),
+  );
+  t.same(log, ['publish a rx', 'publish a dlx', 'backoff', 'requeue a']);
+});
+
+t.test('applyOutcome: deliveries of a lost channel are neither republished nor settled', async (t) => {
+  const [a, b, c] = ['a', 'b', 'c'].map((x) => delivery(x));
+  const log: string[] = [];
+  const logger = new MemoryLogger();
+  const settler: Settler = { ...recordingSettler(log), isLive: (x) => x !== b && x !== c };
+  await applyOutcome(
+    [a!, b!, c!],
+    {
+      ack: [],
+      retry: [
+        { delivery: a!, reason: 'r' },
+        { delivery: b!, reason: 'r' },
+      ],
+      deadLetter: [{ delivery: c!, reason: 'x', error: 'y' }],
+    },
+    options,
+    settler,
+    logger,
+  );
+  t.same(log, ['publish a rx', 'ack a'], 'only the live delivery is republished');
+  t.match(logger.records, [{ msg: /not republishing deliveries of a lost channel/, count: 2 }]);
 });
