@@ -6,6 +6,7 @@ import { PartitionCountError } from '../partitioning/index.js';
 import { formatIssue } from '../errors.js';
 import { createLogger } from '../observability/logger.js';
 import type { Logger } from '../observability/logger.js';
+import { workerExecArgv } from './worker-flags.js';
 
 export const RUN_HELP = `Usage: meterflow run [file flags]
 
@@ -99,6 +100,7 @@ async function supervise(count: number, argv: string[], logger: Logger): Promise
   const start = (id: number) => {
     const child = fork(process.argv[1] as string, ['run', ...argv], {
       env: { ...process.env, [WORKER_ENV]: String(id) },
+      execArgv: workerExecArgv(process.execArgv, process.env.NODE_OPTIONS),
     });
     children.set(id, child);
     exited.set(
