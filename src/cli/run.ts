@@ -6,15 +6,18 @@ import { PartitionCountError } from '../partitioning/index.js';
 import { formatIssue } from '../errors.js';
 import { createLogger } from '../observability/logger.js';
 import type { Logger } from '../observability/logger.js';
+import { stopWithin } from './stop-within.js';
 import { workerExecArgv } from './worker-flags.js';
 
 export const RUN_HELP = `Usage: meterflow run [file flags]
 
 Run the notification agent: consume oslo notifications from RabbitMQ, convert them, run the
 pipelines, publish, and ack each batch only after its outputs were taken. SIGTERM/SIGINT drain
-the in-flight batch and exit 0. With [notification] workers > 1, that many worker processes
-consume the same queues (competing consumers). With [notification] workload_partitioning: true
-every worker process is a member of the partitioning group (see docs/partitioning.md).
+the in-flight batch and exit 0; a drain longer than [DEFAULT] graceful_shutdown_timeout (seconds,
+default 60, 0 = no limit; e.g. RabbitMQ unreachable) exits 1, leaving the batch to be redelivered.
+With [notification] workers > 1, that many worker processes consume the same queues (competing
+consumers). With [notification] workload_partitioning: true every worker process is a member of
+the partitioning group (see docs/partitioning.md).
 
   --config-file F         agent options: YAML, or Ceilometer's ceilometer.conf (INI)
 ${FILE_FLAGS_HELP}`;
@@ -40,7 +43,7 @@ export async function runCommand(
   const logger = createLogger().child(workerId === undefined ? {} : { worker: Number(workerId) });
   const workers = config.options.notification.workers;
   if (workers > 1 && workerId === undefined) return supervise(workers, argv, logger);
-  return runWorker(config, logger);
+  return runWorker(config, config.options.DEFAULT.graceful_shutdown_timeout * 1000, logger);
 }
 
 /** Resolves when a stop signal arrives. */
@@ -52,8 +55,14 @@ function stopSignal(): Promise<NodeJS.Signals> {
 
 /** Exit status of a worker whose configuration contradicts the running deployment (EX_CONFIG). */
 export const EXIT_CONFIG = 78;
+/** Exit status of a worker that gave up a graceful stop after `graceful_shutdown_timeout`. */
+export const EXIT_SHUTDOWN_TIMEOUT = 1;
 
-async function runWorker(config: Parameters<typeof Agent.start>[0], logger: Logger): Promise<number> {
+async function runWorker(
+  config: Parameters<typeof Agent.start>[0],
+  shutdownTimeoutMs: number,
+  logger: Logger,
+): Promise<number> {
   const signal = stopSignal();
   const aborting = new AbortController();
   void signal.then(() => aborting.abort());
@@ -75,18 +84,27 @@ async function runWorker(config: Parameters<typeof Agent.start>[0], logger: Logg
     }
     throw err;
   }
+  const stop = async (status: number): Promise<number> => {
+    if (await stopWithin(() => agent.stop(), shutdownTimeoutMs, logger)) return status;
+    // What is stuck (reconnect loops, publishes waiting for a connection) keeps the event loop
+    // alive, so returning would never end the process. The log line is written synchronously.
+    // A worker that refused its configuration keeps saying so: the supervisor must not restart it.
+    process.exit(status === 0 ? EXIT_SHUTDOWN_TIMEOUT : status);
+  };
   const received = await Promise.race([signal, failed]);
   if (received instanceof Error) {
     logger.error({ error: received.message }, 'stopping: the agent cannot go on');
-    await agent.stop();
-    return EXIT_CONFIG;
+    return stop(EXIT_CONFIG);
   }
   logger.info({ signal: received }, 'stopping: draining the in-flight batch');
-  await agent.stop();
-  return 0;
+  return stop(0);
 }
 
-/** Fork the workers, restart one that dies, forward stop signals, exit 0 when all stopped. */
+/**
+ * Fork the workers, restart one that dies, forward stop signals, exit 0 when all stopped (each
+ * worker enforces its own `graceful_shutdown_timeout`); non-zero when one refused its
+ * configuration or did not stop cleanly.
+ */
 async function supervise(count: number, argv: string[], logger: Logger): Promise<number> {
   let stopping = false;
   let failedWith = 0;
@@ -115,6 +133,9 @@ async function supervise(count: number, argv: string[], logger: Logger): Promise
           } else if (!stopping) {
             logger.error({ worker: id, code, signal }, 'worker died; restarting it');
             setTimeout(() => start(id), 1000).unref();
+          } else if (code !== 0 && failedWith === 0) {
+            // Stopping, but not cleanly (its graceful shutdown timed out, or it was killed).
+            failedWith = code ?? EXIT_SHUTDOWN_TIMEOUT;
           }
           resolve();
         });

@@ -45,6 +45,12 @@ const defaultSection = section({
   event_pipeline_cfg_file: nonEmpty().default('event_pipeline.yaml'),
   /** `source` of samples that transformers create. Default `openstack`. */
   sample_source: nonEmpty().default('openstack'),
+  /**
+   * Seconds `meterflow run` waits for a graceful stop (drain and settle the in-flight batch)
+   * after SIGTERM/SIGINT before it exits with status 1 anyway; 0 waits forever. cotyledon's
+   * option of the same name. Default 60.
+   */
+  graceful_shutdown_timeout: z.int().min(0).default(60),
 });
 
 const notificationSection = section({

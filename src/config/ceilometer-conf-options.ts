@@ -38,6 +38,8 @@ export const CONF_OPTIONS: readonly ConfOption[] = [
   opt('DEFAULT', 'pipeline_cfg_file', 'str'),
   opt('DEFAULT', 'event_pipeline_cfg_file', 'str'),
   opt('DEFAULT', 'sample_source', 'str'),
+  // cotyledon's (oslo.config glue), not Ceilometer's own, but read from the same file.
+  opt('DEFAULT', 'graceful_shutdown_timeout', 'int'),
 
   opt('notification', 'workers', 'int', { deprecated: [['DEFAULT', 'notification_workers']] }),
   opt('notification', 'batch_size', 'int'),

@@ -102,10 +102,12 @@ function startAgent(config: string): { child: ChildProcess; exited: Promise<numb
   return { child, exited, stderr: () => stderr };
 }
 
+/** The whole lines of `file`: a worker may be writing the last one while it is read. */
 const lines = (file: string): Obj[] =>
   existsSync(file)
     ? readFileSync(file, 'utf8')
         .split('\n')
+        .slice(0, -1)
         .filter((l) => l.trim() !== '')
         .map((l) => parsePyJson(l) as Obj)
     : [];

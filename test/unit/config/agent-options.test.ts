@@ -13,6 +13,7 @@ t.test('defaults: no file, empty file, empty sections', async (t) => {
     pipeline_cfg_file: resolve('pipeline.yaml'),
     event_pipeline_cfg_file: resolve('event_pipeline.yaml'),
     sample_source: 'openstack',
+    graceful_shutdown_timeout: 60,
   });
   t.same(options?.notification, {
     workers: 1,
@@ -129,6 +130,29 @@ event:
   );
   t.match(issues.find((i) => i.path === 'notification.batch_sise')?.message, /\(known: workers, batch_size, /);
   t.match(issues.find((i) => i.path === 'colection')?.message, /\(known: DEFAULT, notification, meter, /);
+});
+
+t.test('[DEFAULT] graceful_shutdown_timeout: seconds, 0 waits forever, from the file or the environment', async (t) => {
+  const dir = t.testdir({
+    'ten.yaml': 'DEFAULT:\n  graceful_shutdown_timeout: 10\n',
+    'zero.yaml': 'DEFAULT:\n  graceful_shutdown_timeout: 0\n',
+    'bad.yaml': 'DEFAULT:\n  host: h\n  graceful_shutdown_timeout: -1\n',
+    'fraction.yaml': 'DEFAULT:\n  graceful_shutdown_timeout: 1.5\n',
+  });
+  const read = (name: string, env: NodeJS.ProcessEnv = {}) => loadAgentOptions({ file: `${dir}/${name}`, env });
+  t.equal(read('ten.yaml').options?.DEFAULT.graceful_shutdown_timeout, 10);
+  t.equal(read('zero.yaml').options?.DEFAULT.graceful_shutdown_timeout, 0);
+  const env = read('ten.yaml', { METERFLOW_DEFAULT__GRACEFUL_SHUTDOWN_TIMEOUT: '5' });
+  t.equal(env.options?.DEFAULT.graceful_shutdown_timeout, 5, 'the environment wins over the file');
+  t.same(
+    read('bad.yaml').issues.map((i) => [i.line, i.path, i.message]),
+    [[3, 'DEFAULT.graceful_shutdown_timeout', 'Too small: expected number to be >=0']],
+  );
+  t.match(
+    read('fraction.yaml').issues,
+    [{ line: 2, path: 'DEFAULT.graceful_shutdown_timeout' }],
+    'an integer, as cotyledon',
+  );
 });
 
 t.test('not a mapping, syntax error, missing file', async (t) => {

@@ -37,6 +37,7 @@ t.test('a kolla-style ceilometer.conf end to end', async (t) => {
     pipeline_cfg_file: `${dir}/pipeline.yaml`,
     event_pipeline_cfg_file: '/var/lib/ceilometer/event_pipeline.yaml',
     sample_source: 'openstack',
+    graceful_shutdown_timeout: 60,
   });
   t.same(options?.notification, {
     workers: 4,
@@ -498,6 +499,20 @@ t.test('syntax errors stop the file; a missing file is an issue', async (t) => {
   ]);
   t.match(loadCeilometerConf(`${dir}/missing.conf`).issues, [{ line: 0, message: /^cannot read file/ }]);
   t.same(readCeilometerConf('x.conf', '').value, {});
+});
+
+t.test("cotyledon's [DEFAULT] graceful_shutdown_timeout is read, not warned as unused", async (t) => {
+  const set = load(t, '[DEFAULT]\ngraceful_shutdown_timeout = 15\n');
+  t.same(set.issues, []);
+  t.same(set.warnings, []);
+  t.equal(set.options?.DEFAULT.graceful_shutdown_timeout, 15);
+  t.equal(load(t, '[DEFAULT]\ngraceful_shutdown_timeout = 0\n').options?.DEFAULT.graceful_shutdown_timeout, 0);
+  t.same(brief(load(t, '[DEFAULT]\ngraceful_shutdown_timeout = 1m\n').issues), [
+    [2, 'DEFAULT.graceful_shutdown_timeout', 'must be an integer, not "1m"'],
+  ]);
+  t.same(brief(load(t, '[DEFAULT]\ngraceful_shutdown_timeout = -5\n').issues), [
+    [2, 'DEFAULT.graceful_shutdown_timeout', 'Too small: expected number to be >=0'],
+  ]);
 });
 
 t.test('environment overrides apply on top of the INI file', async (t) => {
