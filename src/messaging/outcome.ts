@@ -59,17 +59,7 @@ function originHeaders(delivery: Delivery): Record<string, unknown> {
 }
 
 export function deadLetter(delivery: Delivery, reason: string, error: string, options: Options): Republish {
-  const headers: Record<string, unknown> = {
-    ...originHeaders(delivery),
-    [HEADERS.reason]: reason,
-    [HEADERS.error]: redactUrls(error),
-  };
-  return {
-    delivery,
-    exchange: options.deadLetter.exchange,
-    routingKey: headers[HEADERS.originalRoutingKey] as string,
-    options: { headers, persistent: true, contentType: delivery.contentType },
-  };
+  return deadLetterWith(delivery, originHeaders(delivery), reason, redactUrls(error), options);
 }
 
 /**
@@ -77,20 +67,29 @@ export function deadLetter(delivery: Delivery, reason: string, error: string, op
  * value amqplib cannot encode): the same body with only meterflow's headers, which always encode.
  */
 function bareDeadLetter(r: Republish, error: unknown, options: Options): Republish {
-  const d = r.delivery;
-  const origin = originHeaders(d);
-  const headers = {
+  const origin = originHeaders(r.delivery);
+  const bare = {
     [HEADERS.originalExchange]: origin[HEADERS.originalExchange],
     [HEADERS.originalRoutingKey]: origin[HEADERS.originalRoutingKey],
-    [HEADERS.originalQueue]: d.queue,
-    [HEADERS.reason]: 'republish_refused',
-    [HEADERS.error]: redactUrls(String(error)).slice(0, 1000),
+    [HEADERS.originalQueue]: origin[HEADERS.originalQueue],
   };
+  return deadLetterWith(r.delivery, bare, 'republish_refused', redactUrls(String(error)).slice(0, 1000), options);
+}
+
+/** To the dead-letter exchange, routed by the first hop's routing key (in `headers`). */
+function deadLetterWith(
+  delivery: Delivery,
+  headers: Record<string, unknown>,
+  reason: string,
+  error: string,
+  options: Options,
+): Republish {
+  const all: Record<string, unknown> = { ...headers, [HEADERS.reason]: reason, [HEADERS.error]: error };
   return {
-    delivery: d,
+    delivery,
     exchange: options.deadLetter.exchange,
-    routingKey: origin[HEADERS.originalRoutingKey] as string,
-    options: { headers, persistent: true, contentType: d.contentType },
+    routingKey: all[HEADERS.originalRoutingKey] as string,
+    options: { headers: all, persistent: true, contentType: delivery.contentType },
   };
 }
 

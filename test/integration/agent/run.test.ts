@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import amqp from 'amqplib';
 import t from 'tap';
@@ -22,7 +22,7 @@ import type { PyJson } from '../../../src/model/index.js';
 import { listQueues, privateVhost, requireBroker, waitFor as poll } from '../../helpers/broker.js';
 import { BIN, childEnv, tempDir } from '../../helpers/cli.js';
 import { CEILOMETER_19, GOLDEN } from '../../helpers/paths.js';
-import { writeCatchAllPipelines } from '../../helpers/agent-files.js';
+import { writeAgentConfig } from '../../helpers/agent-files.js';
 
 type Obj = { [key: string]: PyJson };
 interface Case {
@@ -42,27 +42,12 @@ if (!meters || !events) throw new Error('definitions failed to load');
 const converter = new NotificationConverter(meters, events, { sampleSource: 'openstack', newId: () => 'x' });
 
 function writeConfig(dir: string, url: string, batchSize: number, workers = 1): string {
-  writeCatchAllPipelines(dir, `file://${join(dir, 'samples.jsonl')}`, `file://${join(dir, 'events.jsonl')}`);
-  const file = join(dir, 'meterflow.yaml');
-  writeFileSync(
-    file,
-    [
-      'DEFAULT:',
-      `  transport_url: ${url}`,
-      `  pipeline_cfg_file: ${join(dir, 'pipeline.yaml')}`,
-      `  event_pipeline_cfg_file: ${join(dir, 'event_pipeline.yaml')}`,
-      'notification:',
-      `  batch_size: ${batchSize}`,
-      '  batch_timeout: 0.2',
-      `  workers: ${workers}`,
-      'meter:',
-      `  meter_definitions_dirs: [${CEILOMETER_19}meters.yaml]`,
-      'event:',
-      `  definitions_cfg_file: ${CEILOMETER_19}event_definitions.yaml`,
-      '',
-    ].join('\n'),
+  return writeAgentConfig(
+    dir,
+    url,
+    { samples: `file://${join(dir, 'samples.jsonl')}`, events: `file://${join(dir, 'events.jsonl')}` },
+    { notification: [`batch_size: ${batchSize}`, 'batch_timeout: 0.2', `workers: ${workers}`] },
   );
-  return file;
 }
 
 /** Publish like oslo's notifier: declare the exchange and the default queue, then send. */

@@ -4,42 +4,30 @@
  * `meterflow run`, with status 1, once the timeout has passed; the batch stays unacked.
  */
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import amqp from 'amqplib';
 import t, { type Test } from 'tap';
-import { writeFileSync } from 'node:fs';
-import { writeCatchAllPipelines } from '../../helpers/agent-files.js';
+import { writeAgentConfig } from '../../helpers/agent-files.js';
 import { waitFor } from '../../helpers/broker.js';
 import { BIN, childEnv, tempDir } from '../../helpers/cli.js';
-import { CEILOMETER_19 } from '../../helpers/paths.js';
 import { startPrivateBroker } from '../../helpers/private-broker.js';
 
 const TIMEOUT_S = 2;
 
 function writeConfig(dir: string, url: string, workers: number): string {
-  writeCatchAllPipelines(dir, 'notifier://', 'notifier://');
-  const file = join(dir, 'meterflow.yaml');
-  writeFileSync(
-    file,
-    [
-      'DEFAULT:',
-      `  transport_url: ${url}`,
-      `  pipeline_cfg_file: ${join(dir, 'pipeline.yaml')}`,
-      `  event_pipeline_cfg_file: ${join(dir, 'event_pipeline.yaml')}`,
-      `  graceful_shutdown_timeout: ${TIMEOUT_S}`,
-      'notification:',
-      '  batch_size: 1',
-      '  batch_timeout: 0.1',
-      `  workers: ${workers}`,
-      '  notification_control_exchanges: [nova]',
-      'meter:',
-      `  meter_definitions_dirs: [${CEILOMETER_19}meters.yaml]`,
-      'event:',
-      `  definitions_cfg_file: ${CEILOMETER_19}event_definitions.yaml`,
-      '',
-    ].join('\n'),
+  return writeAgentConfig(
+    dir,
+    url,
+    { samples: 'notifier://', events: 'notifier://' },
+    {
+      DEFAULT: [`graceful_shutdown_timeout: ${TIMEOUT_S}`],
+      notification: [
+        'batch_size: 1',
+        'batch_timeout: 0.1',
+        `workers: ${workers}`,
+        'notification_control_exchanges: [nova]',
+      ],
+    },
   );
-  return file;
 }
 
 /** One notification on `notifications.info`, declared as oslo's notifier does. */
