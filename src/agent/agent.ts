@@ -13,6 +13,7 @@ import type { Logger } from '../observability/logger.js';
 import { createEvictionCounter, createIngestMetrics } from '../observability/metrics.js';
 import { PipelineManager } from '../pipeline/index.js';
 import { defaultTransformerContext } from '../transformers/index.js';
+import { MeterflowError } from '../errors.js';
 
 /** Names of the queues meterflow adds to oslo's topology. */
 export const DEAD_LETTER = { exchange: 'meterflow.dead-letter', queue: 'meterflow.dead-letter' };
@@ -68,7 +69,7 @@ export interface AgentDeps {
   registry?: Registry;
   /** The agent cannot go on (partitioning refused P); default: logged. */
   onFatal?: (error: Error) => void;
-  /** Abort a start that is still waiting (for Redis, to check P). */
+  /** Abort a start that is still waiting (for Redis to check P, for RabbitMQ to connect). */
   signal?: AbortSignal;
 }
 
@@ -166,7 +167,16 @@ export class Agent {
       ackOnEventError: options.notification.ack_on_event_error,
     });
     const listener = createBatchListener(transports.slice(0, urls.length), listening, logger);
-    await listener.start(handler);
+    try {
+      await untilAborted(listener.start(handler), deps.signal);
+    } catch (err) {
+      // Stopped while still connecting (RabbitMQ down at start): nothing was consumed yet.
+      await listener.abort();
+      await partitioned?.stop();
+      await manager.close();
+      await Promise.all(transports.map((t) => t.close()));
+      throw err;
+    }
     logger.info(
       {
         transports: urls.length,
@@ -199,4 +209,24 @@ export class Agent {
     await Promise.all(this.transports.map((t) => t.close()));
     this.logger.info({}, 'meterflow agent stopped');
   }
+}
+
+/** `work`, or a rejection as soon as `signal` aborts (the work itself is left to its owner to end). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(new MeterflowError('aborted', 'start aborted'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new MeterflowError('aborted', 'start aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
