@@ -170,11 +170,13 @@ export class Agent {
     try {
       await untilAborted(listener.start(handler), deps.signal);
     } catch (err) {
-      // Stopped while still connecting (RabbitMQ down at start): nothing was consumed yet.
-      await listener.abort();
-      await partitioned?.stop();
-      await manager.close();
-      await Promise.all(transports.map((t) => t.close()));
+      // Stopped while still connecting (RabbitMQ down at start): nothing was consumed yet. Every
+      // step runs even if one before it failed: an open transport would keep the process alive.
+      const quietly = (step: Promise<unknown> | undefined) => step?.catch(() => undefined);
+      await quietly(listener.abort());
+      await quietly(partitioned?.stop());
+      await quietly(manager.close());
+      await Promise.all(transports.map((t) => quietly(t.close())));
       throw err;
     }
     logger.info(
