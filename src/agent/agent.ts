@@ -13,7 +13,6 @@ import type { Logger } from '../observability/logger.js';
 import { createEvictionCounter, createIngestMetrics } from '../observability/metrics.js';
 import { PipelineManager } from '../pipeline/index.js';
 import { defaultTransformerContext } from '../transformers/index.js';
-import { MeterflowError } from '../errors.js';
 
 /** Names of the queues meterflow adds to oslo's topology. */
 export const DEAD_LETTER = { exchange: 'meterflow.dead-letter', queue: 'meterflow.dead-letter' };
@@ -213,13 +212,17 @@ export class Agent {
   }
 }
 
-/** `work`, or a rejection as soon as `signal` aborts (the work itself is left to its owner to end). */
+/**
+ * `work`, or a rejection with the signal's reason (an AbortError, as `Partitioned.start` throws)
+ * as soon as `signal` aborts; the work itself is left to its owner to end.
+ */
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return work;
-  if (signal.aborted) return Promise.reject(new MeterflowError('aborted', 'start aborted'));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new MeterflowError('aborted', 'start aborted'));
-    signal.addEventListener('abort', onAbort, { once: true });
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    // Settled either way, so that the work's own rejection after an abort is not unhandled.
     work.then(
       (value) => {
         signal.removeEventListener('abort', onAbort);

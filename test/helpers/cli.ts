@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { waitFor } from './broker.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,4 +55,52 @@ export function tempDir(t: { teardown(fn: () => void): void }, prefix = 'meterfl
   const dir = mkdtempSync(join(tmpdir(), prefix));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** A `meterflow run` child whose stderr (the log) is collected; killed at teardown if still running. */
+export interface RunningAgent {
+  /** Everything written to stderr so far. */
+  stderr(): string;
+  /** Exit status once it exited (null when killed by a signal), undefined while running. */
+  exitCode(): number | null | undefined;
+  /** True once it exited within `ms`; false (after SIGKILLing it) when it did not. */
+  exitsWithin(ms: number): Promise<boolean>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+export function spawnRun(t: { teardown(fn: () => void): void }, configFile: string): RunningAgent {
+  const child = spawn(process.execPath, [BIN, 'run', '--config-file', configFile], {
+    env: childEnv({ METERFLOW_LOG_LEVEL: 'info' }),
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+  });
+  let code: number | null | undefined;
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (status) => {
+      code = status;
+      resolve();
+    }),
+  );
+  t.teardown(() => {
+    if (code === undefined) child.kill('SIGKILL');
+  });
+  return {
+    stderr: () => stderr,
+    exitCode: () => code,
+    kill: (signal) => child.kill(signal),
+    exitsWithin: async (ms) => {
+      const stopped = await waitFor('meterflow run to exit', () => code !== undefined, ms).then(
+        () => true,
+        () => false,
+      );
+      if (!stopped) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+      return stopped;
+    },
+  };
 }

@@ -7,9 +7,10 @@ import { Agent, DEAD_LETTER, listenerOptions, loadConfig, retryBackoffMs } from 
 import { dumpsPyJson } from '../../../src/model/index.js';
 import { MemoryLogger } from '../../../src/observability/logger.js';
 import { testPublisherStore } from '../../../src/publishers/index.js';
-import { listQueues, privateVhost, requireBroker, unique } from '../../helpers/broker.js';
+import { listQueues, privateVhost, requireBroker, unique, waitFor } from '../../helpers/broker.js';
 import { tempDir } from '../../helpers/cli.js';
 import { CEILOMETER_19 } from '../../helpers/paths.js';
+import { freePort } from '../../helpers/ports.js';
 import { writeCatchAllPipelines } from '../../helpers/agent-files.js';
 
 t.test('listener options follow oslo and Ceilometer options', async (t) => {
@@ -75,4 +76,30 @@ t.test('start, consume a notification, stop', async (t) => {
   t.equal(queues.find((q) => q.name === 'notifications.info')?.messages, 0);
   t.equal(queues.find((q) => q.name === DEAD_LETTER.queue)?.messages, 1, 'the garbage was dead-lettered');
   t.notMatch(JSON.stringify(logger.records), /guest:guest/, 'no credentials in logs');
+});
+
+t.test('a start still waiting for RabbitMQ is aborted by its signal, before or while connecting', async (t) => {
+  const dir = tempDir(t);
+  const store = unique('agent-abort');
+  writeCatchAllPipelines(dir, `test://${store}`, `test://${store}`);
+  const file = join(dir, 'meterflow.yaml');
+  // Nothing listens on a port that was just free on loopback: every connect is refused.
+  writeFileSync(
+    file,
+    `DEFAULT: {transport_url: 'amqp://guest:guest@127.0.0.1:${await freePort()}/'}\nmeter: {meter_definitions_dirs: ['${CEILOMETER_19}meters.yaml']}\nevent: {definitions_cfg_file: '${CEILOMETER_19}event_definitions.yaml'}\n`,
+  );
+  const config = loadConfig({ configFile: file }, {});
+  t.same(config.issues, []);
+
+  const logger = new MemoryLogger();
+  const aborting = new AbortController();
+  const starting = Agent.start(config, { logger, signal: aborting.signal });
+  await waitFor('a refused connect', () => logger.records.some((r) => r.msg === 'AMQP connect failed'), 20_000);
+  aborting.abort();
+  await t.rejects(starting, { name: 'AbortError' }, 'the start rejects with the abort');
+  // That nothing is left open (the process ends) is what stop-while-connecting.test.ts proves.
+
+  const before = new AbortController();
+  before.abort();
+  await t.rejects(Agent.start(config, { logger: new MemoryLogger(), signal: before.signal }), { name: 'AbortError' });
 });
